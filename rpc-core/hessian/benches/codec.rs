@@ -1,0 +1,2 @@
+//! Codec benchmark (filled in later).
+fn main() {}
