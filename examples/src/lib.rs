@@ -1,0 +1,1 @@
+//! Shared service definitions of the examples.

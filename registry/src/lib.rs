@@ -1,0 +1,1 @@
+//! ZooKeeper registry for dubbo-rpc.

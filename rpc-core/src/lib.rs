@@ -1,0 +1,21 @@
+//! Apache Dubbo's classic `dubbo://` protocol for Rust.
+#![forbid(unsafe_code)]
+
+pub mod attachments;
+pub mod client;
+pub mod codec;
+#[doc(hidden)]
+pub mod codegen;
+pub mod error;
+pub mod server;
+pub mod service;
+pub mod status;
+
+pub use dubbo_hessian2 as hessian;
+pub use dubbo_rpc_macros::{service, JavaType};
+
+pub use crate::attachments::Attachments;
+pub use crate::client::Client;
+pub use crate::error::{JavaException, RpcError};
+pub use crate::service::{MethodDescriptor, ServiceDescriptor};
+pub use crate::status::StatusCode;

@@ -1,0 +1,168 @@
+//! The seam between the transport and a service implementation.
+//!
+//! The `#[service]` macro generates a [`ServiceHandler`] for each trait: it decodes the
+//! arguments of the method the router picked, awaits the user's `async fn`, and turns the
+//! result into a [`ServerReply`]. Handlers never fail: every outcome is a reply frame.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use bytes::Bytes;
+use dubbo_hessian2::Deserializer;
+use serde::{Deserialize, Serialize};
+
+use crate::attachments::Attachments;
+use crate::codec::body;
+use crate::error::{JavaException, RpcError};
+use crate::service::ServiceDescriptor;
+use crate::status::StatusCode;
+
+/// A boxed, sendable future, as handlers return.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// A service implementation as the server sees it.
+pub trait ServiceHandler: Send + Sync + 'static {
+    /// The service's interface, default version/group and methods.
+    fn descriptor(&self) -> &'static ServiceDescriptor;
+
+    /// Handles one call of the method at `call.method_index()` in
+    /// [`descriptor().methods`](ServiceDescriptor::methods).
+    fn call(&self, call: ServerCall) -> BoxFuture<ServerReply>;
+}
+
+/// One incoming call, routed to a method.
+#[derive(Debug)]
+pub struct ServerCall {
+    method_index: usize,
+    body: Bytes,
+    args: std::ops::Range<usize>,
+    attachments: Attachments,
+    response_attachments: bool,
+}
+
+impl ServerCall {
+    /// A call of method `method_index` whose encoded arguments are `body[args]`.
+    pub fn new(
+        method_index: usize,
+        body: Bytes,
+        args: std::ops::Range<usize>,
+        attachments: Attachments,
+        response_attachments: bool,
+    ) -> Self {
+        ServerCall {
+            method_index,
+            body,
+            args,
+            attachments,
+            response_attachments,
+        }
+    }
+
+    /// Index of the called method in the service descriptor.
+    pub fn method_index(&self) -> usize {
+        self.method_index
+    }
+
+    /// The request's attachments.
+    pub fn attachments(&self) -> &Attachments {
+        &self.attachments
+    }
+
+    /// A decoder over the argument values, in declaration order.
+    pub fn args(&self) -> ArgsDecoder<'_> {
+        ArgsDecoder {
+            // The argument values start with fresh Hessian tables: everything before them in
+            // the body is strings, which take no part in the tables.
+            de: Deserializer::new(&self.body[self.args.clone()]),
+            index: 0,
+        }
+    }
+
+    /// Turns a method's result into a reply: a value (or null) on `Ok`, a Java exception on
+    /// `Err`.
+    pub fn reply<T: Serialize + ?Sized>(&self, result: Result<&T, RpcError>) -> ServerReply {
+        match result {
+            Ok(value) => match body::encode_value_response(value, self.response_attachments) {
+                Ok(body) => ServerReply::ok(body),
+                Err(e) => ServerReply::error(
+                    StatusCode::BAD_RESPONSE,
+                    &format!("Failed to send response: {e}"),
+                ),
+            },
+            Err(err) => self.reply_exception(&exception_for(err)),
+        }
+    }
+
+    /// A reply carrying a business exception (status OK, result flag 0 or 3).
+    pub fn reply_exception(&self, exception: &JavaException) -> ServerReply {
+        match body::encode_exception_response(exception, self.response_attachments) {
+            Ok(body) => ServerReply::ok(body),
+            Err(e) => ServerReply::error(
+                StatusCode::BAD_RESPONSE,
+                &format!("Failed to send response: {e}"),
+            ),
+        }
+    }
+
+    /// A `BAD_REQUEST` (40) reply for arguments that could not be decoded, worded like
+    /// Java's.
+    pub fn bad_request(&self, err: &RpcError) -> ServerReply {
+        ServerReply::error(
+            StatusCode::BAD_REQUEST,
+            &format!("Fail to decode request due to: {err}"),
+        )
+    }
+}
+
+/// What a business error becomes on the wire.
+fn exception_for(err: RpcError) -> JavaException {
+    match err {
+        RpcError::Business(e) => e,
+        RpcError::Application(message) => JavaException::runtime(message),
+        other => JavaException::runtime(other.to_string()),
+    }
+}
+
+/// Decodes the argument values of a call one by one.
+#[derive(Debug)]
+pub struct ArgsDecoder<'a> {
+    de: Deserializer<'a>,
+    index: usize,
+}
+
+impl<'a> ArgsDecoder<'a> {
+    /// Decodes the next argument.
+    pub fn next<T: Deserialize<'a>>(&mut self) -> Result<T, RpcError> {
+        let index = self.index;
+        self.index += 1;
+        T::deserialize(&mut self.de)
+            .map_err(|e| RpcError::Application(format!("cannot decode argument {index}: {e}")))
+    }
+}
+
+/// The response a handler produces: a status and an encoded body.
+#[derive(Debug, Clone)]
+pub struct ServerReply {
+    /// The response status.
+    pub status: StatusCode,
+    /// The encoded response body.
+    pub body: Bytes,
+}
+
+impl ServerReply {
+    /// An OK reply with an encoded result body.
+    pub fn ok(body: Vec<u8>) -> Self {
+        ServerReply {
+            status: StatusCode::OK,
+            body: body.into(),
+        }
+    }
+
+    /// A non-OK reply whose body is `message`.
+    pub fn error(status: StatusCode, message: &str) -> Self {
+        ServerReply {
+            status,
+            body: body::encode_error_message(message).into(),
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! The provider side.
+
+pub mod handler;
