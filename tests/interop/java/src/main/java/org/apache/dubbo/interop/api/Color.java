@@ -1,0 +1,7 @@
+package org.apache.dubbo.interop.api;
+
+public enum Color {
+    RED,
+    GREEN,
+    BLUE
+}
