@@ -7,9 +7,11 @@ pub mod codec;
 #[doc(hidden)]
 pub mod codegen;
 pub mod error;
+pub mod registry;
 pub mod server;
 pub mod service;
 pub mod status;
+pub mod url;
 
 pub use dubbo_hessian2 as hessian;
 pub use dubbo_rpc_macros::{service, JavaType};
@@ -19,3 +21,4 @@ pub use crate::client::Client;
 pub use crate::error::{JavaException, RpcError};
 pub use crate::service::{MethodDescriptor, ServiceDescriptor};
 pub use crate::status::StatusCode;
+pub use crate::url::Url;
