@@ -3,13 +3,16 @@
 
 pub mod attachments;
 pub mod client;
+pub mod cluster;
 pub mod codec;
 #[doc(hidden)]
 pub mod codegen;
 pub mod error;
+pub mod middleware;
 pub mod registry;
 pub mod server;
 pub mod service;
+pub mod transport;
 pub mod status;
 pub mod url;
 

@@ -1,21 +1,79 @@
 //! The consumer side: a cheap-to-clone [`Client`] bound to one service, whose calls run
 //! through a stack of tower layers down to a multiplexed connection.
+//!
+//! # Layer order
+//!
+//! Outer to inner, as [`ClientBuilder`] assembles it:
+//!
+//! ```text
+//! Attachments → Cluster (failover …) → Balance (directory + load balancer) → Timeout → Invoke
+//! ```
+//!
+//! * `Attachments` adds what every Java consumer sends (`path`, `interface`, `version`,
+//!   `group`, `remote.application`).
+//! * `Cluster` applies the fault-tolerance mode; failover re-enters the layers below for each
+//!   attempt.
+//! * `Balance` picks a provider per attempt, skipping unavailable ones and those already tried.
+//! * `Timeout` bounds each attempt by the effective timeout (consumer method, consumer
+//!   service, provider method, provider service, 1000 ms) and sends it as the `timeout`
+//!   attachment.
+//! * `Invoke` encodes the request and waits on the shared connection to that provider.
+
+mod builder;
+pub mod invocation;
+pub mod settings;
 
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
+use tower::util::BoxCloneSyncService;
+use tower::ServiceExt;
 
-use crate::codec::body::EncodedArgs;
+pub use self::builder::ClientBuilder;
+use self::invocation::{Invocation, ServiceTarget};
+use crate::attachments::Attachments;
+use crate::cluster::Directory;
+use crate::codec::body::{DecodedResponse, EncodedArgs};
 use crate::error::RpcError;
-use crate::service::ServiceDescriptor;
+
+/// The consumer stack as one boxed service.
+pub type ConsumerStack = BoxCloneSyncService<Invocation, DecodedResponse, RpcError>;
 
 /// A handle for calling one service. Cloning is cheap; clones share connections.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Client {
-    descriptor: Arc<ServiceDescriptor>,
+    target: Arc<ServiceTarget>,
+    directory: Directory,
+    stack: ConsumerStack,
+    /// Keeps the consumer registration alive as long as a clone of this client is.
+    _registration: Option<Arc<builder::Registration>>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("service", &self.target.service_key())
+            .field("providers", &self.directory.list().len())
+            .finish()
+    }
 }
 
 impl Client {
+    /// A builder; see [`ClientBuilder`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// The service this client calls.
+    pub fn target(&self) -> &Arc<ServiceTarget> {
+        &self.target
+    }
+
+    /// The live provider directory.
+    pub fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
     /// Calls method `method_index` of the service with pre-encoded arguments and decodes the
     /// result as `R`.
     pub async fn call<R: DeserializeOwned>(
@@ -23,7 +81,41 @@ impl Client {
         method_index: usize,
         args: EncodedArgs,
     ) -> Result<R, RpcError> {
-        let _ = (method_index, args, &self.descriptor);
-        todo!("client stack")
+        self.call_with(method_index, args, Attachments::new()).await
+    }
+
+    /// Like [`call`](Self::call), with extra attachments.
+    pub async fn call_with<R: DeserializeOwned>(
+        &self,
+        method_index: usize,
+        args: EncodedArgs,
+        attachments: Attachments,
+    ) -> Result<R, RpcError> {
+        let response = self.invoke(method_index, args, attachments).await?;
+        Ok(response.decode::<R>()?)
+    }
+
+    /// Runs one call through the stack and returns the undecoded response.
+    pub async fn invoke(
+        &self,
+        method_index: usize,
+        args: EncodedArgs,
+        attachments: Attachments,
+    ) -> Result<DecodedResponse, RpcError> {
+        if method_index >= self.target.descriptor.methods.len() {
+            return Err(RpcError::application(format!(
+                "method index {method_index} out of range for {}",
+                self.target.service_key()
+            )));
+        }
+        let invocation = Invocation {
+            target: self.target.clone(),
+            method_index,
+            args,
+            attachments,
+            invoker: None,
+            tried: Default::default(),
+        };
+        self.stack.clone().oneshot(invocation).await
     }
 }

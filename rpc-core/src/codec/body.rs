@@ -55,10 +55,6 @@ impl ResultFlag {
         })
     }
 
-    fn has_attachments(self) -> bool {
-        (self as u8) >= 3
-    }
-
     /// The Hessian encoding of the flag: a compact int.
     fn byte(self) -> u8 {
         0x90 + self as u8

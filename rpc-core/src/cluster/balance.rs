@@ -1,0 +1,127 @@
+//! Load balancing as a tower service: picks the provider of each attempt.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use tower::Service;
+
+use crate::client::invocation::{Invocation, TriedProviders};
+use crate::cluster::directory::Directory;
+use crate::cluster::invoker::Invoker;
+use crate::cluster::loadbalance::{self, LoadBalance};
+use crate::codec::body::DecodedResponse;
+use crate::error::RpcError;
+
+/// Middleware that chooses a provider from the directory with the method's load balancer,
+/// skipping unavailable (disconnected or readonly) providers and, when others remain, those
+/// this call already tried.
+#[derive(Debug, Clone)]
+pub struct Balance<S> {
+    directory: Directory,
+    balancers: Arc<Mutex<HashMap<String, Arc<dyn LoadBalance>>>>,
+    inner: S,
+}
+
+impl<S> Balance<S> {
+    /// Balances over `directory`, then calls `inner` with the chosen provider set.
+    pub fn new(directory: Directory, inner: S) -> Self {
+        Balance {
+            directory,
+            balancers: Arc::default(),
+            inner,
+        }
+    }
+
+    fn balancer(&self, name: &str) -> Arc<dyn LoadBalance> {
+        let mut balancers = self.balancers.lock().unwrap_or_else(|e| e.into_inner());
+        balancers
+            .entry(name.to_owned())
+            .or_insert_with(|| loadbalance::by_name(name))
+            .clone()
+    }
+}
+
+/// The providers a call may use now: available ones, preferring those not tried yet.
+pub(crate) fn candidates(all: &[Arc<Invoker>], tried: &TriedProviders) -> Vec<Arc<Invoker>> {
+    let tried = tried.lock().unwrap_or_else(|e| e.into_inner());
+    let available: Vec<_> = all.iter().filter(|i| i.is_available()).cloned().collect();
+    let fresh: Vec<_> = available
+        .iter()
+        .filter(|i| !tried.iter().any(|t| Arc::ptr_eq(t, i)))
+        .cloned()
+        .collect();
+    if fresh.is_empty() {
+        available
+    } else {
+        fresh
+    }
+}
+
+impl<S> Service<Invocation> for Balance<S>
+where
+    S: Service<Invocation, Response = DecodedResponse, Error = RpcError>,
+    S::Future: Send + 'static,
+{
+    type Response = DecodedResponse;
+    type Error = RpcError;
+    type Future = futures_util::future::Either<
+        S::Future,
+        std::future::Ready<Result<DecodedResponse, RpcError>>,
+    >;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), RpcError>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut invocation: Invocation) -> Self::Future {
+        use futures_util::future::Either;
+        if invocation.invoker.is_none() {
+            let all = self.directory.list();
+            let candidates = candidates(&all, &invocation.tried);
+            if candidates.is_empty() {
+                return Either::Right(std::future::ready(Err(RpcError::NoProvider {
+                    service: invocation.target.service_key(),
+                })));
+            }
+            let method = invocation.method().name.clone();
+            let name = invocation
+                .target
+                .settings
+                .loadbalance(&method, Some(candidates[0].url()));
+            let chosen = self.balancer(&name).select(&candidates, &invocation);
+            invocation
+                .tried
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(chosen.clone());
+            invocation.invoker = Some(chosen);
+        }
+        Either::Left(self.inner.call(invocation))
+    }
+}
+
+/// The innermost service: sends the invocation to its chosen provider.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Invoke;
+
+impl Service<Invocation> for Invoke {
+    type Response = DecodedResponse;
+    type Error = RpcError;
+    type Future = crate::middleware::ResponseFuture<Result<DecodedResponse, RpcError>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), RpcError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, invocation: Invocation) -> Self::Future {
+        Box::pin(async move {
+            match invocation.invoker.clone() {
+                Some(invoker) => invoker.invoke(&invocation).await,
+                None => Err(RpcError::NoProvider {
+                    service: invocation.target.service_key(),
+                }),
+            }
+        })
+    }
+}

@@ -1,0 +1,68 @@
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use tower::{Layer, Service};
+
+use super::ResponseFuture;
+use crate::client::invocation::Invocation;
+use crate::codec::body::DecodedResponse;
+use crate::error::RpcError;
+
+/// Bounds every attempt by its effective timeout.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TimeoutLayer;
+
+impl<S> Layer<S> for TimeoutLayer {
+    type Service = Timeout<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Timeout { inner }
+    }
+}
+
+/// Middleware that applies the call's timeout to one attempt and tells the provider about
+/// it through the `timeout` attachment (a string of milliseconds, as Java sends it).
+///
+/// It sits below load balancing, so the provider's advertised timeout can apply, and so each
+/// failover attempt gets the whole timeout, as in Java.
+#[derive(Debug, Clone)]
+pub struct Timeout<S> {
+    inner: S,
+}
+
+impl<S> Service<Invocation> for Timeout<S>
+where
+    S: Service<Invocation, Response = DecodedResponse, Error = RpcError>,
+    S::Future: Send + 'static,
+{
+    type Response = DecodedResponse;
+    type Error = RpcError;
+    type Future = ResponseFuture<Result<DecodedResponse, RpcError>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), RpcError>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut invocation: Invocation) -> Self::Future {
+        let method = invocation.method().name.clone();
+        let provider = invocation.invoker.as_ref().map(|i| i.url().clone());
+        let timeout = invocation
+            .target
+            .settings
+            .timeout(&method, provider.as_ref());
+        invocation
+            .attachments
+            .insert_str("timeout", timeout.as_millis().to_string());
+        let future = self.inner.call(invocation);
+        Box::pin(async move {
+            let started = Instant::now();
+            match tokio::time::timeout(timeout, future).await {
+                Ok(result) => result,
+                Err(_) => Err(RpcError::Timeout {
+                    method,
+                    elapsed: started.elapsed(),
+                }),
+            }
+        })
+    }
+}

@@ -1,0 +1,420 @@
+//! The consumer's side of a connection: one multiplexed TCP connection per provider address,
+//! a request-id table, heartbeats after 60 s without reads, and reconnection with backoff.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_util::codec::FramedRead;
+
+use crate::codec::body;
+use crate::codec::header::{FLAG_EVENT, FLAG_REQUEST, FLAG_TWO_WAY, HESSIAN2};
+use crate::codec::{write_frame, Decoded, DubboCodec, Frame, Header};
+use crate::error::RpcError;
+use crate::status::StatusCode;
+use crate::transport::{next_request_id, writer, FrameSender, HEARTBEAT_BODY};
+
+/// Settings of client connections.
+#[derive(Debug, Clone)]
+pub struct ConnectionConfig {
+    /// Largest response body accepted (Java's `payload`, 8 MiB).
+    pub max_frame_len: usize,
+    /// Send a heartbeat after this long without reading (Java: 60 s).
+    pub heartbeat: Duration,
+    /// Give up on a connection after this long without reading (Java: 3 × heartbeat).
+    pub idle_timeout: Duration,
+    /// Time allowed for the TCP connect (Java: 3 s).
+    pub connect_timeout: Duration,
+}
+
+impl Default for ConnectionConfig {
+    fn default() -> Self {
+        ConnectionConfig {
+            max_frame_len: crate::codec::DEFAULT_MAX_FRAME_LEN,
+            heartbeat: Duration::from_secs(60),
+            idle_timeout: Duration::from_secs(180),
+            connect_timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+type PendingMap = Mutex<HashMap<u64, oneshot::Sender<Result<Frame, RpcError>>>>;
+
+/// One live TCP connection to a provider.
+#[derive(Debug)]
+pub struct Connection {
+    addr: String,
+    sender: FrameSender,
+    pending: Arc<PendingMap>,
+    readonly: Arc<AtomicBool>,
+    closed: Arc<AtomicBool>,
+    reader: JoinHandle<()>,
+    writer: JoinHandle<()>,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.reader.abort();
+        self.writer.abort();
+    }
+}
+
+impl Connection {
+    /// Connects to `addr` (`host:port`).
+    pub async fn connect(addr: &str, config: &ConnectionConfig) -> Result<Connection, RpcError> {
+        let stream = tokio::time::timeout(config.connect_timeout, TcpStream::connect(addr))
+            .await
+            .map_err(|_| transport_error(addr, format!("connect timed out after {:?}", config.connect_timeout)))?
+            .map_err(|e| transport_error(addr, format!("connect failed: {e}")))?;
+        let _ = stream.set_nodelay(true);
+        let (read, write) = stream.into_split();
+        let (sender, write_loop) = writer::writer(write);
+        let pending: Arc<PendingMap> = Arc::default();
+        let readonly = Arc::new(AtomicBool::new(false));
+        let closed = Arc::new(AtomicBool::new(false));
+        let writer = tokio::spawn(write_loop);
+        let reader = tokio::spawn(read_loop(
+            addr.to_owned(),
+            FramedRead::with_capacity(read, DubboCodec::new(config.max_frame_len), 64 * 1024),
+            sender.clone(),
+            pending.clone(),
+            readonly.clone(),
+            closed.clone(),
+            config.clone(),
+        ));
+        Ok(Connection {
+            addr: addr.to_owned(),
+            sender,
+            pending,
+            readonly,
+            closed,
+            reader,
+            writer,
+        })
+    }
+
+    /// The provider address.
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    /// Whether the connection is up and the provider has not announced it is shutting down.
+    pub fn is_available(&self) -> bool {
+        !self.is_closed() && !self.readonly.load(Ordering::Acquire)
+    }
+
+    /// Whether the connection has closed.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire) || self.sender.is_closed()
+    }
+
+    /// Whether the provider sent the readonly event.
+    pub fn is_readonly(&self) -> bool {
+        self.readonly.load(Ordering::Acquire)
+    }
+
+    /// Sends a two-way request with the given encoded body and waits for its response frame.
+    ///
+    /// There is no timeout here (the timeout layer owns that); when the returned future is
+    /// dropped, the pending entry is removed so nothing leaks.
+    pub async fn request(&self, body: &[u8]) -> Result<Frame, RpcError> {
+        let id = next_request_id();
+        let mut buf = BytesMut::with_capacity(16 + body.len());
+        write_frame(&Header::request(id, 0), body, &mut buf);
+        self.send_request(id, buf.freeze()).await
+    }
+
+    /// Sends an encoded request frame whose id is `id` and waits for the response.
+    pub async fn send_request(&self, id: u64, frame: Bytes) -> Result<Frame, RpcError> {
+        let (tx, rx) = oneshot::channel();
+        self.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, tx);
+        let guard = PendingGuard {
+            pending: &self.pending,
+            id,
+        };
+        if self.is_closed() || self.sender.send(frame).await.is_err() {
+            return Err(transport_error(&self.addr, "connection closed".into()));
+        }
+        let result = rx
+            .await
+            .unwrap_or_else(|_| Err(transport_error(&self.addr, "connection closed".into())));
+        std::mem::forget(guard);
+        result
+    }
+
+    /// Number of calls waiting for a response.
+    pub fn pending(&self) -> usize {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+}
+
+/// Removes a pending entry when the caller gives up (timeout, cancellation).
+struct PendingGuard<'a> {
+    pending: &'a PendingMap,
+    id: u64,
+}
+
+impl Drop for PendingGuard<'_> {
+    fn drop(&mut self) {
+        self.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.id);
+    }
+}
+
+fn transport_error(addr: &str, message: String) -> RpcError {
+    RpcError::Transport {
+        addr: addr.to_owned(),
+        message,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn read_loop(
+    addr: String,
+    mut frames: FramedRead<tokio::net::tcp::OwnedReadHalf, DubboCodec>,
+    sender: FrameSender,
+    pending: Arc<PendingMap>,
+    readonly: Arc<AtomicBool>,
+    closed: Arc<AtomicBool>,
+    config: ConnectionConfig,
+) {
+    let mut idle = Duration::ZERO;
+    let reason = loop {
+        let next = match tokio::time::timeout(config.heartbeat, frames.next()).await {
+            Err(_) => {
+                idle += config.heartbeat;
+                if idle >= config.idle_timeout {
+                    break format!("nothing read for {idle:?}");
+                }
+                let _ = sender.try_send(heartbeat_request());
+                continue;
+            }
+            Ok(next) => next,
+        };
+        idle = Duration::ZERO;
+        match next {
+            None => break "closed by peer".to_owned(),
+            Some(Err(e)) => break e.to_string(),
+            Some(Ok(Decoded::Frame(frame))) => {
+                let header = frame.header;
+                if header.is_request() {
+                    handle_server_request(&frame, &sender, &readonly);
+                    continue;
+                }
+                if header.is_event() {
+                    continue; // heartbeat response
+                }
+                let waiter = pending
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&header.id);
+                if let Some(waiter) = waiter {
+                    let _ = waiter.send(Ok(frame));
+                }
+            }
+            Some(Ok(Decoded::Oversized(header))) => {
+                let waiter = pending
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&header.id);
+                if let Some(waiter) = waiter {
+                    let _ = waiter.send(Err(RpcError::PayloadTooLarge {
+                        size: header.body_len as usize,
+                        limit: config.max_frame_len,
+                    }));
+                }
+            }
+        }
+    };
+    tracing::debug!(%addr, %reason, "connection closed");
+    closed.store(true, Ordering::Release);
+    let waiters: Vec<_> = pending
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .drain()
+        .map(|(_, w)| w)
+        .collect();
+    for w in waiters {
+        let _ = w.send(Err(transport_error(&addr, format!("connection lost: {reason}"))));
+    }
+}
+
+/// Events a provider sends us: readonly/writeable notices and (rarely) heartbeats.
+fn handle_server_request(frame: &Frame, sender: &FrameSender, readonly: &AtomicBool) {
+    let header = frame.header;
+    if !header.is_event() {
+        return;
+    }
+    if header.is_two_way() {
+        // A heartbeat: echo it with the same id, serialization and body.
+        let response = Header {
+            flags: FLAG_EVENT | header.serialization(),
+            status: StatusCode::OK,
+            id: header.id,
+            body_len: 0,
+        };
+        let mut buf = BytesMut::new();
+        write_frame(&response, &frame.body, &mut buf);
+        let _ = sender.try_send(buf.freeze());
+        return;
+    }
+    // One-way event: "R" (readonly) or "W" (writeable). Java encodes it with the server's
+    // serialization; for Hessian 2 that is the string R/W, for others we look at the last
+    // byte, which is the letter in every encoding Java uses.
+    match frame.body.last() {
+        Some(b'R') => readonly.store(true, Ordering::Release),
+        Some(b'W') => readonly.store(false, Ordering::Release),
+        _ => {}
+    }
+}
+
+fn heartbeat_request() -> Bytes {
+    let header = Header {
+        flags: FLAG_REQUEST | FLAG_TWO_WAY | FLAG_EVENT | HESSIAN2,
+        status: StatusCode(0),
+        id: next_request_id(),
+        body_len: 0,
+    };
+    let mut buf = BytesMut::with_capacity(17);
+    write_frame(&header, HEARTBEAT_BODY, &mut buf);
+    buf.freeze()
+}
+
+/// Turns a response frame into the call's outcome.
+pub fn decode_response_frame(frame: Frame) -> Result<body::DecodedResponse, RpcError> {
+    if frame.header.status != StatusCode::OK {
+        return Err(RpcError::Status {
+            code: frame.header.status,
+            message: body::decode_error_message(&frame.body),
+        });
+    }
+    match body::decode_response(frame.body)? {
+        body::DecodedResponse::Exception(e) => Err(RpcError::Business(e)),
+        other => Ok(other),
+    }
+}
+
+/// A provider address with its (re)connecting connection, shared by every service that
+/// calls that address.
+#[derive(Debug)]
+pub struct ConnectionHandle {
+    addr: String,
+    config: ConnectionConfig,
+    current: RwLock<Option<Arc<Connection>>>,
+    connecting: tokio::sync::Mutex<()>,
+    reconnecting: AtomicBool,
+}
+
+impl ConnectionHandle {
+    fn new(addr: &str, config: ConnectionConfig) -> Arc<Self> {
+        Arc::new(ConnectionHandle {
+            addr: addr.to_owned(),
+            config,
+            current: RwLock::new(None),
+            connecting: tokio::sync::Mutex::new(()),
+            reconnecting: AtomicBool::new(false),
+        })
+    }
+
+    /// The provider address.
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    fn live(&self) -> Option<Arc<Connection>> {
+        let guard = self.current.read().unwrap_or_else(|e| e.into_inner());
+        guard.as_ref().filter(|c| !c.is_closed()).cloned()
+    }
+
+    /// Whether calls can go to this provider now: connected and not readonly. A handle that
+    /// has never connected counts as available, so the first call connects it.
+    pub fn is_available(&self) -> bool {
+        let guard = self.current.read().unwrap_or_else(|e| e.into_inner());
+        match guard.as_ref() {
+            Some(c) => c.is_available(),
+            None => !self.reconnecting.load(Ordering::Acquire),
+        }
+    }
+
+    /// The live connection, connecting first if needed.
+    pub async fn get(self: &Arc<Self>) -> Result<Arc<Connection>, RpcError> {
+        if let Some(c) = self.live() {
+            return Ok(c);
+        }
+        let _lock = self.connecting.lock().await;
+        if let Some(c) = self.live() {
+            return Ok(c);
+        }
+        match Connection::connect(&self.addr, &self.config).await {
+            Ok(c) => {
+                let c = Arc::new(c);
+                *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(c.clone());
+                self.reconnecting.store(false, Ordering::Release);
+                Ok(c)
+            }
+            Err(e) => {
+                self.spawn_reconnect();
+                Err(e)
+            }
+        }
+    }
+
+    /// Keeps trying to connect in the background, with backoff from 100 ms to 2 s, while
+    /// anyone holds this handle.
+    fn spawn_reconnect(self: &Arc<Self>) {
+        if self.reconnecting.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let weak: Weak<Self> = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut delay = Duration::from_millis(100);
+            loop {
+                tokio::time::sleep(delay).await;
+                let Some(handle) = weak.upgrade() else { return };
+                if handle.get().await.is_ok() {
+                    return;
+                }
+                handle.reconnecting.store(true, Ordering::Release);
+                delay = (delay * 2).min(Duration::from_secs(2));
+            }
+        });
+    }
+}
+
+/// Process-wide connection sharing: one connection per provider address, as Java's
+/// `shareconnections=1`.
+#[derive(Debug, Default)]
+pub struct ConnectionPool {
+    handles: Mutex<HashMap<String, Weak<ConnectionHandle>>>,
+}
+
+impl ConnectionPool {
+    /// The process-wide pool.
+    pub fn global() -> &'static ConnectionPool {
+        static POOL: OnceLock<ConnectionPool> = OnceLock::new();
+        POOL.get_or_init(ConnectionPool::default)
+    }
+
+    /// The shared handle for `addr`, created on first use.
+    pub fn handle(&self, addr: &str, config: &ConnectionConfig) -> Arc<ConnectionHandle> {
+        let mut handles = self.handles.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(h) = handles.get(addr).and_then(Weak::upgrade) {
+            return h;
+        }
+        handles.retain(|_, w| w.strong_count() > 0);
+        let h = ConnectionHandle::new(addr, config.clone());
+        handles.insert(addr.to_owned(), Arc::downgrade(&h));
+        h
+    }
+}
