@@ -40,7 +40,8 @@ public final class Consumer {
             "usage: Consumer [options]",
             "  --registry ADDR          zookeeper://127.0.0.1:2181 (default)",
             "  --mode default|force-interface   force-interface sets dubbo.application.migration.step=FORCE_INTERFACE",
-            "  --url dubbo://host:port  direct connection (no registry)",
+            "  --url dubbo://host:port  direct connection (no registry). A 127.x/localhost host is replaced by a",
+            "                           loopback host name (Dubbo would dial the NIC address instead)",
             "  --cases all|a,b,pre*     cases to run (default all); --list prints the names",
             "  --expect-provider java|rust|any|both   who must answer whoAmI (default any; both = mixed fleet)",
             "  --timeout MS             reference timeout (default 5000)",
@@ -84,7 +85,7 @@ public final class Consumer {
     Consumer(String[] a) {
         registry = opt(a, "registry", "zookeeper://127.0.0.1:2181");
         mode = opt(a, "mode", "default");
-        url = opt(a, "url", null);
+        url = loopbackUrl(opt(a, "url", null));
         casesArg = opt(a, "cases", "all");
         expect = opt(a, "expect-provider", "any");
         timeout = Integer.parseInt(opt(a, "timeout", "5000"));
@@ -733,6 +734,24 @@ public final class Consumer {
             throw new Fail("expected a " + expect + " provider, got " + w);
         }
         return w;
+    }
+
+    /**
+     * Dubbo's NettyClient dials NetUtils.filterLocalHost(host): 127.x and "localhost" become the NIC address,
+     * which a server bound to 127.0.0.1 does not answer. Swap such hosts for a name that resolves to loopback.
+     */
+    static String loopbackUrl(String u) {
+        if (u == null) return null;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\w+://)(localhost|127\\.[0-9.]+)(:\\d+.*)$").matcher(u);
+        if (!m.matches()) return u;
+        String alias = org.apache.dubbo.interop.provider.Provider.loopbackAlias();
+        if (alias == null) {
+            System.err.println("# warning: no loopback host name; Dubbo will dial the NIC address for " + u);
+            return u;
+        }
+        String r = m.group(1) + alias + m.group(3);
+        System.err.println("# note: --url " + u + " rewritten to " + r + " (Dubbo dials 127.x as the NIC address)");
+        return r;
     }
 
     // ---------------------------------------------------------------- options

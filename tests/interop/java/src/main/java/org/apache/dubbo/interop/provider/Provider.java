@@ -102,6 +102,20 @@ public final class Provider {
     static String resolveHost(String h) {
         if (h.equals("dubbo") || h.isEmpty()) return null;
         if (!h.equals("auto")) return h;
+        String alias = loopbackAlias();
+        if (alias == null) {
+            System.err.println("java-provider: no host name resolves to loopback; using Dubbo's default host "
+                    + "(binds 0.0.0.0). Pass --host NAME to choose.");
+        }
+        return alias;
+    }
+
+    /**
+     * A host name that resolves to a loopback address but that Dubbo does not treat as "local"
+     * (NetUtils.isInvalidLocalHost rejects "localhost" and "127.*", and NetUtils.filterLocalHost makes
+     * clients dial the NIC address instead). Usually the machine's own name from /etc/hosts. Null if none.
+     */
+    public static String loopbackAlias() {
         try {
             String name = InetAddress.getLocalHost().getHostName();
             if (!name.equalsIgnoreCase("localhost") && !name.startsWith("127.")
@@ -109,10 +123,8 @@ public final class Provider {
                 return name;
             }
         } catch (IOException ignored) {
-            // fall through
+            // none
         }
-        System.err.println("java-provider: no host name resolves to loopback; using Dubbo's default host "
-                + "(binds 0.0.0.0). Pass --host NAME to choose.");
         return null;
     }
 
