@@ -5,6 +5,7 @@ mod de;
 mod error;
 pub mod java;
 mod ser;
+mod tag;
 mod value;
 
 pub use de::{Deserializer, Limits};
@@ -19,14 +20,15 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Encodes one value as a complete Hessian body.
 pub fn to_vec<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
     let mut out = Vec::new();
-    value.serialize(&mut Serializer::new(&mut out))?;
+    let r = value.serialize(&mut Serializer::new(&mut out));
+    r.map_err(|e| e.at(out.len()))?;
     Ok(out)
 }
 
 /// Decodes one value from `input`; the whole input must be consumed.
 pub fn from_slice<'de, T: serde::Deserialize<'de>>(input: &'de [u8]) -> Result<T> {
     let mut de = Deserializer::new(input);
-    let v = T::deserialize(&mut de)?;
+    let v = T::deserialize(&mut de).map_err(|e| e.at(de.position()))?;
     if !de.is_end() {
         return Err(Error::new(ErrorKind::TrailingBytes, de.position()));
     }
