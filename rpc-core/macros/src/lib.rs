@@ -1,15 +1,94 @@
-//! Procedural macros of `dubbo-rpc` (placeholder until the macro crate lands).
-extern crate proc_macro;
-use proc_macro::TokenStream;
+//! Procedural macros of `dubbo-rpc`: the [`#[service]`](macro@service) attribute and
+//! [`#[derive(JavaType)]`](derive@JavaType).
+//!
+//! Use them through the runtime crate (`dubbo_rpc::service`, `dubbo_rpc::JavaType`); the code
+//! they generate names every runtime item through `::dubbo_rpc::codegen`, a hidden module of
+//! re-exports, so it needs no imports in the user's module and no direct dependency on
+//! `serde` or `async-trait`.
+//!
+//! # Layout
+//!
+//! The entry points below only parse, expand and turn errors into `compile_error!`s:
+//!
+//! * `parse` turns the macro input into this crate's own structs, validating as it goes and
+//!   collecting every error (each spanned on the offending token) before giving up, in an
+//!   `errors::Errors` accumulator;
+//! * `java` holds the pure string rules: lowerCamelCase, JVM descriptor syntax, class names;
+//! * `attrs` reads the `#[service(...)]`, `#[dubbo(...)]` and `#[java(...)]` attributes;
+//! * `expand` emits the trait, the server adapter, the client and the descriptor, one
+//!   function per generated item;
+//! * `derive_java_type` implements `#[derive(JavaType)]`.
 
-/// The service attribute macro.
+mod attrs;
+mod derive_java_type;
+mod errors;
+mod expand;
+mod java;
+mod parse;
+
+use proc_macro::TokenStream;
+use syn::parse_macro_input;
+
+/// Turns a trait into a Dubbo service: a server adapter, a typed client and a descriptor.
+///
+/// ```ignore
+/// #[dubbo_rpc::service(interface = "org.apache.dubbo.demo.DemoService", version = "1.0.0")]
+/// pub trait DemoService {
+///     /// Java: `String sayHello(String name)`.
+///     async fn say_hello(&self, name: String) -> Result<String, dubbo_rpc::RpcError>;
+///     /// An overload with its Java name and declared parameter types given explicitly.
+///     #[dubbo(name = "sayHello", parameter_types = "Ljava/lang/String;I")]
+///     async fn say_hello_times(&self, name: String, times: i32)
+///         -> Result<String, dubbo_rpc::RpcError>;
+/// }
+/// ```
+///
+/// # Attribute keys
+///
+/// * `interface = "..."` (required): the Java interface name;
+/// * `version = "..."`, `group = "..."`: the service's default version and group;
+/// * `crate = "..."`: the path of the runtime crate, `::dubbo_rpc` by default.
+///
+/// # Methods
+///
+/// Every method is an `async fn` taking `&self` and owned, typed arguments bound to plain
+/// identifiers, and returns `Result<T, E>`, where `T` is serde-serializable and
+/// deserializable and `E: Into<RpcError> + From<RpcError>` (`RpcError` itself qualifies). The
+/// Java method name is the lowerCamelCase of the Rust name, and the JVM parameter descriptor
+/// the concatenation of each argument type's `JavaType::descriptor()`. A method can override
+/// both with `#[dubbo(name = "...", parameter_types = "...")]`; with `parameter_types` given, the
+/// argument types need not implement `JavaType`.
+///
+/// # Generated items (for a trait `DemoService`)
+///
+/// * the trait itself, made object-safe with `async_trait` and given `Send + Sync + 'static`
+///   supertraits;
+/// * `DemoServiceServer<T>`: `new(T)`, `from_arc(Arc<T>)`, `get_ref()`, and the runtime's
+///   `ServiceHandler` and `NamedService` traits;
+/// * `DemoServiceClient`: `ServiceClient`, an inherent `async fn` per method, and the trait
+///   itself (delegating to those methods).
 #[proc_macro_attribute]
-pub fn service(_attr: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn service(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::service(attr.into(), item.into()).into()
 }
 
-/// Derives `JavaType` from a struct's serde container name.
-#[proc_macro_derive(JavaType)]
-pub fn derive_java_type(_item: TokenStream) -> TokenStream {
-    TokenStream::new()
+/// Implements `JavaType` for a struct or a unit-only enum: its JVM descriptor is the Java class
+/// it maps to.
+///
+/// The class is `#[java(class = "...")]` if given, else serde's container
+/// `#[serde(rename = "...")]`:
+///
+/// ```ignore
+/// #[derive(serde::Serialize, serde::Deserialize, dubbo_rpc::JavaType)]
+/// #[serde(rename = "org.example.User")] // descriptor `Lorg/example/User;`
+/// struct User { id: i64 }
+/// ```
+///
+/// `#[java(crate = "...")]` overrides the runtime crate path (`::dubbo_rpc` by default).
+#[proc_macro_derive(JavaType, attributes(java))]
+pub fn derive_java_type(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as derive_java_type::JavaTypeInput);
+    derive_java_type::expand(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }
