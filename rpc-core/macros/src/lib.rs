@@ -31,7 +31,7 @@ use syn::parse_macro_input;
 
 /// Turns a trait into a Dubbo service: a server adapter, a typed client and a descriptor.
 ///
-/// ```ignore
+/// ```
 /// #[dubbo_rpc::service(interface = "org.apache.dubbo.demo.DemoService", version = "1.0.0")]
 /// pub trait DemoService {
 ///     /// Java: `String sayHello(String name)`.
@@ -78,7 +78,7 @@ pub fn service(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// The class is `#[java(class = "...")]` if given, else serde's container
 /// `#[serde(rename = "...")]`:
 ///
-/// ```ignore
+/// ```
 /// #[derive(serde::Serialize, serde::Deserialize, dubbo_rpc::JavaType)]
 /// #[serde(rename = "org.example.User")] // descriptor `Lorg/example/User;`
 /// struct User { id: i64 }

@@ -22,6 +22,8 @@ pub(crate) struct ServiceTrait {
     pub(crate) attrs: Vec<Attribute>,
     /// The trait's visibility, also given to the generated server and client.
     pub(crate) vis: Visibility,
+    /// The `trait` keyword, re-emitted so diagnostics about the trait point at it.
+    pub(crate) trait_token: syn::Token![trait],
     /// The trait's name.
     pub(crate) ident: Ident,
     /// The methods, in declaration order.
@@ -65,6 +67,13 @@ impl RpcMethod {
     /// The method's doc comments.
     pub(crate) fn doc_attrs(&self) -> impl Iterator<Item = &Attribute> {
         self.attrs.iter().filter(|a| a.path().is_ident("doc"))
+    }
+
+    /// The method's `#[deprecated]` attributes, which the client's methods carry too.
+    pub(crate) fn deprecated_attrs(&self) -> impl Iterator<Item = &Attribute> {
+        self.attrs
+            .iter()
+            .filter(|a| a.path().is_ident("deprecated"))
     }
 
     /// The Rust name as written, without `r#`.
@@ -111,6 +120,7 @@ impl Parse for ServiceTrait {
         errors.finish(ServiceTrait {
             attrs: item.attrs,
             vis: item.vis,
+            trait_token: item.trait_token,
             ident: item.ident,
             methods,
         })

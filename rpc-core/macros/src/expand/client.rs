@@ -71,6 +71,7 @@ impl ServiceGenerator<'_> {
                 }
             }
 
+            #[allow(deprecated)]
             #[#krate::codegen::async_trait]
             impl #service for #client {
                 #(#delegates)*
@@ -85,6 +86,7 @@ impl ServiceGenerator<'_> {
         let vis = &self.service.vis;
         let cfgs = m.cfg_attrs();
         let docs: Vec<_> = m.doc_attrs().collect();
+        let deprecated = m.deprecated_attrs();
         let separator = (!docs.is_empty()).then(|| quote! { #[doc = ""] });
         let call_doc = format!(" Calls the provider's `{}`.", m.java_name);
         let method = &m.sig.ident;
@@ -98,6 +100,7 @@ impl ServiceGenerator<'_> {
             #(#docs)*
             #separator
             #[doc = #call_doc]
+            #(#deprecated)*
             #(#cfgs)*
             #vis async fn #method(&self, #(#names: #types),*) #output {
                 let #mutability #encoder = #krate::codegen::ArgsEncoder::new();

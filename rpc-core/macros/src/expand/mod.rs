@@ -101,7 +101,11 @@ impl<'a> ServiceGenerator<'a> {
     /// their docs and attributes, minus `#[dubbo(...)]`.
     fn trait_service(&self) -> TokenStream {
         let ServiceTrait {
-            attrs, vis, ident, ..
+            attrs,
+            vis,
+            trait_token,
+            ident,
+            ..
         } = self.service;
         let krate = self.krate;
         let methods = self.service.methods.iter().map(|m| {
@@ -119,7 +123,7 @@ impl<'a> ServiceGenerator<'a> {
         quote! {
             #(#attrs)*
             #[#krate::codegen::async_trait]
-            #vis trait #ident: ::core::marker::Send + ::core::marker::Sync + 'static {
+            #vis #trait_token #ident: ::core::marker::Send + ::core::marker::Sync + 'static {
                 #(#methods)*
             }
         }

@@ -72,7 +72,7 @@ impl ServiceGenerator<'_> {
             impl<T> ::core::clone::Clone for #server<T> {
                 fn clone(&self) -> Self {
                     #server {
-                        inner: #krate::codegen::Arc::clone(&self.inner),
+                        inner: ::core::clone::Clone::clone(&self.inner),
                     }
                 }
             }
@@ -85,6 +85,8 @@ impl ServiceGenerator<'_> {
                 }
             }
 
+            // The trait's methods may be `#[deprecated]`; serving them is not a use.
+            #[allow(deprecated)]
             impl<#imp: #service> #krate::codegen::ServiceHandler for #server<#imp> {
                 fn descriptor(&self) -> &'static #krate::codegen::ServiceDescriptor {
                     #descriptor_fn()
@@ -168,7 +170,7 @@ impl ServiceGenerator<'_> {
             #(#cfgs)*
             #method_index => {
                 #decode
-                let #inner = #krate::codegen::Arc::clone(&self.inner);
+                let #inner = ::core::clone::Clone::clone(&self.inner);
                 #krate::codegen::reply_future(async move {
                     match <#imp as #service>::#method(&*#inner, #(#vars),*).await {
                         ::core::result::Result::Ok(#value) => {
