@@ -16,8 +16,8 @@ public class InteropServiceImpl implements InteropService {
     private final String identity;
     private volatile String lastRecorded;
 
-    public InteropServiceImpl(String version, String group) {
-        this.identity = "java:" + dash(version) + ":" + dash(group);
+    public InteropServiceImpl(String impl, String version, String group) {
+        this.identity = impl + ":" + dash(version) + ":" + dash(group);
     }
 
     private static String dash(String s) {

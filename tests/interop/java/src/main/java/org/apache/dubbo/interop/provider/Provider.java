@@ -32,9 +32,12 @@ import org.apache.dubbo.interop.api.InteropService;
  *   --register-mode M      all (Dubbo default) | interface | instance; default: not set (= all)
  *   --serialization S      set protocol serialization + prefer-serialization (default: not set)
  *   --no-variants          do not export the 1.0.0/g1 and 2.0.0/g2 variants
+ *   --identity NAME        first part of whoAmI() answers (default java), e.g. to tell two Java providers apart
  */
 public final class Provider {
     private Provider() {}
+
+    private static String identity = "java";
 
     public static void main(String[] args) throws Exception {
         String registry = opt(args, "registry", "zookeeper://127.0.0.1:2181");
@@ -44,6 +47,7 @@ public final class Provider {
         String registerMode = opt(args, "register-mode", null);
         String serialization = opt(args, "serialization", null);
         boolean variants = !flag(args, "no-variants");
+        identity = opt(args, "identity", "java");
 
         if (port == 0) {
             port = freePort(host);
@@ -92,7 +96,7 @@ public final class Provider {
     private static ServiceConfig<InteropService> interop(String version, String group) {
         ServiceConfig<InteropService> s = new ServiceConfig<>();
         s.setInterface(InteropService.class);
-        s.setRef(new InteropServiceImpl(version, group));
+        s.setRef(new InteropServiceImpl(identity, version, group));
         if (version != null) s.setVersion(version);
         if (group != null) s.setGroup(group);
         return s;
