@@ -34,3 +34,38 @@ impl LoadBalance for Random {
         invokers[invokers.len() - 1].clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{histogram, invocation, weighted};
+    use super::*;
+
+    #[test]
+    fn honors_weights() {
+        let invokers = weighted(&[100, 200]);
+        let inv = invocation();
+        let counts = histogram(&invokers, 30_000, || Random.select(&invokers, &inv));
+        // Expected 10 000 / 20 000; the bounds are over 5 standard deviations wide.
+        let ratio = counts[1] as f64 / counts[0] as f64;
+        assert!((1.85..2.15).contains(&ratio), "{counts:?}");
+    }
+
+    #[test]
+    fn zero_weight_is_never_picked() {
+        let invokers = weighted(&[100, 0, 100]);
+        let inv = invocation();
+        let counts = histogram(&invokers, 10_000, || Random.select(&invokers, &inv));
+        assert_eq!(counts[1], 0, "{counts:?}");
+    }
+
+    #[test]
+    fn equal_weights_are_uniform() {
+        let invokers = weighted(&[50, 50, 50]);
+        let inv = invocation();
+        let counts = histogram(&invokers, 30_000, || Random.select(&invokers, &inv));
+        assert!(
+            counts.iter().all(|&c| (9_300..10_700).contains(&c)),
+            "{counts:?}"
+        );
+    }
+}
