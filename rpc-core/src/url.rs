@@ -490,13 +490,20 @@ fn split_host_port<'a>(hostport: &'a str, whole: &str) -> Result<(&'a str, u16),
     }
 }
 
-/// `java.net.URLEncoder.encode(s, "UTF-8")`.
-fn url_encode(s: &str) -> String {
+/// `java.net.URLEncoder.encode(s, "UTF-8")`: `A-Z a-z 0-9 . - * _` stay, a space becomes `+`,
+/// every other byte becomes `%XX` (upper-case hex). Java Dubbo's `URL.encode`, used for node
+/// names and for the interface segment of ZooKeeper paths.
+pub fn url_encode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// `java.net.URLDecoder.decode(s, "UTF-8")`, strict about broken escapes.
-fn url_decode(s: &str) -> Result<String, UrlError> {
+/// `java.net.URLDecoder.decode(s, "UTF-8")`: `+` becomes a space and `%XX` a byte.
+///
+/// # Errors
+///
+/// [`UrlError::InvalidEncoding`] for a `%` not followed by two hex digits or bytes that are not
+/// UTF-8 (Java throws `IllegalArgumentException` for the first).
+pub fn url_decode(s: &str) -> Result<String, UrlError> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
