@@ -1,11 +1,12 @@
 //! The typed client `{Trait}Client`: one `async fn` per method, encoding the arguments and
 //! calling through the runtime's `Client`.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::quote;
+use syn::spanned::Spanned;
 use syn::Ident;
 
-use super::ServiceGenerator;
+use super::{respanned, ServiceGenerator};
 use crate::parse::RpcMethod;
 
 impl ServiceGenerator<'_> {
@@ -84,6 +85,9 @@ impl ServiceGenerator<'_> {
     fn client_method(&self, m: &RpcMethod, index: &Ident) -> TokenStream {
         let krate = self.krate;
         let vis = &self.service.vis;
+        let encoder = Ident::new("args", Span::mixed_site());
+        let error = Ident::new("error", Span::mixed_site());
+        let value = Ident::new("value", Span::mixed_site());
         let cfgs = m.cfg_attrs();
         let docs: Vec<_> = m.doc_attrs().collect();
         let deprecated = m.deprecated_attrs();
@@ -93,8 +97,33 @@ impl ServiceGenerator<'_> {
         let output = &m.sig.output;
         let ok_ty = &m.ok_ty;
         let names: Vec<_> = m.args.iter().map(|a| &a.ident).collect();
-        let types = m.args.iter().map(|a| &a.ty);
-        let encoder = Ident::new("args", Span::mixed_site());
+        let types: Vec<_> = m.args.iter().map(|a| &a.ty).collect();
+        // Spanned on each argument type and on `T`, so a type serde cannot encode or decode
+        // is reported there.
+        let push_fns = types.iter().map(|ty| {
+            respanned(
+                quote! { #krate::codegen::ArgsEncoder::push::<#ty> },
+                ty.span(),
+            )
+        });
+        let call_fn = respanned(
+            quote! { #krate::codegen::Client::call::<#ok_ty> },
+            ok_ty.span(),
+        );
+        // The whole call expression takes `T`'s span: its bounds are checked again there.
+        // Only the delimiters are respanned; the hygienic locals inside keep theirs.
+        let mut call_args = Group::new(
+            Delimiter::Parenthesis,
+            quote! { &self.client, #index, #encoder.finish() },
+        );
+        call_args.set_span(ok_ty.span());
+        let dot_await = respanned(quote! { .await }, ok_ty.span());
+        let err_ty = &m.err_ty;
+        // Spanned on `E`, so an error type without `From<RpcError>` is reported there.
+        let from_rpc_error = respanned(
+            quote! { <#err_ty as ::core::convert::From<#krate::codegen::RpcError>>::from },
+            err_ty.span(),
+        );
         let mutability = (!names.is_empty()).then(|| quote! { mut });
         quote! {
             #(#docs)*
@@ -104,11 +133,17 @@ impl ServiceGenerator<'_> {
             #(#cfgs)*
             #vis async fn #method(&self, #(#names: #types),*) #output {
                 let #mutability #encoder = #krate::codegen::ArgsEncoder::new();
-                #(#encoder.push(&#names)?;)*
-                ::core::result::Result::map_err(
-                    self.client.call::<#ok_ty>(#index, #encoder.finish()).await,
-                    ::core::convert::From::from,
-                )
+                #(
+                    if let ::core::result::Result::Err(#error) = #push_fns(&mut #encoder, &#names) {
+                        return ::core::result::Result::Err(#from_rpc_error(#error));
+                    }
+                )*
+                match #call_fn #call_args #dot_await {
+                    ::core::result::Result::Ok(#value) => ::core::result::Result::Ok(#value),
+                    ::core::result::Result::Err(#error) => {
+                        ::core::result::Result::Err(#from_rpc_error(#error))
+                    }
+                }
             }
         }
     }

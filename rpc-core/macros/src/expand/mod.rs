@@ -156,6 +156,28 @@ impl<'a> ServiceGenerator<'a> {
     }
 }
 
+/// `tokens` with every token (inside groups too) given `span`.
+///
+/// A trait-bound error is reported at the span of the whole offending expression; when that
+/// mixes the user's tokens with the macro's, the compiler falls back to the attribute. Giving
+/// an entire conversion path the span of the user's type puts the error on that type.
+pub(crate) fn respanned(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let proc_macro2::TokenTree::Group(group) = &tree {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respanned(group.stream(), span));
+                inner.set_span(span);
+                tree = proc_macro2::TokenTree::Group(inner);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
+}
+
 impl ToTokens for ServiceGenerator<'_> {
     fn to_tokens(&self, out: &mut TokenStream) {
         let krate = self.krate;

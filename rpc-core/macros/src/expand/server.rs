@@ -2,11 +2,11 @@
 //! it as a `ServiceHandler`.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote};
 use syn::spanned::Spanned;
 use syn::Ident;
 
-use super::ServiceGenerator;
+use super::{respanned, ServiceGenerator};
 use crate::parse::RpcMethod;
 
 impl ServiceGenerator<'_> {
@@ -145,7 +145,12 @@ impl ServiceGenerator<'_> {
         } else {
             let next = m.args.iter().map(|arg| {
                 let ty = &arg.ty;
-                let next = quote_spanned!(ty.span()=> #decoder.next::<#ty>());
+                // Spanned on the type, so a type serde cannot decode is reported there.
+                let next_fn = respanned(
+                    quote! { #krate::codegen::ArgsDecoder::next::<#ty> },
+                    ty.span(),
+                );
+                let next = quote! { #next_fn(&mut #decoder) };
                 quote! {
                     match #next {
                         ::core::result::Result::Ok(#value) => #value,
@@ -163,9 +168,15 @@ impl ServiceGenerator<'_> {
             }
         };
         let err_ty = &m.err_ty;
-        let into_rpc_error = quote_spanned! {err_ty.span()=>
-            ::core::convert::Into::<#krate::codegen::RpcError>::into(#error)
-        };
+        let into_rpc_error = respanned(
+            quote! { <#err_ty as ::core::convert::Into<#krate::codegen::RpcError>>::into },
+            err_ty.span(),
+        );
+        let ok_ty = &m.ok_ty;
+        let reply_fn = respanned(
+            quote! { #krate::codegen::ServerCall::reply::<#ok_ty> },
+            ok_ty.span(),
+        );
         quote! {
             #(#cfgs)*
             #method_index => {
@@ -174,10 +185,10 @@ impl ServiceGenerator<'_> {
                 #krate::codegen::reply_future(async move {
                     match <#imp as #service>::#method(&*#inner, #(#vars),*).await {
                         ::core::result::Result::Ok(#value) => {
-                            #call.reply(::core::result::Result::Ok(&#value))
+                            #reply_fn(&#call, ::core::result::Result::Ok(&#value))
                         }
                         ::core::result::Result::Err(#error) => {
-                            #call.reply::<()>(::core::result::Result::Err(#into_rpc_error))
+                            #call.reply::<()>(::core::result::Result::Err(#into_rpc_error(#error)))
                         }
                     }
                 })
