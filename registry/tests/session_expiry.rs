@@ -24,7 +24,7 @@ async fn expired_session_is_replaced_and_everything_comes_back() {
     consumer_side.register(&c).await.unwrap();
     let mut sub = consumer_side.subscribe(&c).await.unwrap();
     assert_eq!(*sub.borrow_and_update().providers, vec![p.clone()]);
-    let min_len = track_min_len(sub.clone());
+    let min_len = MinTracker::new(sub.clone());
     let (old_provider_session, old_consumer_session) = (
         provider_side.session_id().unwrap(),
         consumer_side.session_id().unwrap(),
@@ -38,6 +38,13 @@ async fn expired_session_is_replaced_and_everything_comes_back() {
     // expired locally after ~1.4 x 1 s; on SIGCONT the server expires the old sessions.
     server.signal("STOP");
     tokio::time::sleep(Duration::from_millis(2500)).await;
+    // While the server is unreachable and the sessions are declared expired, the consumer
+    // keeps its list: nothing was listed, so nothing may shrink it.
+    assert_eq!(
+        min_len.take(1),
+        1,
+        "the provider list was emptied by a registry failure"
+    );
     server.signal("CONT");
     let resumed = Instant::now();
 
@@ -89,11 +96,15 @@ async fn expired_session_is_replaced_and_everything_comes_back() {
         t.elapsed()
     );
 
+    // After the resume both old sessions are expired by the server, which deletes the old
+    // provider node; a consumer listing before the provider re-registered sees a real, empty
+    // list (Java consumers would too). Report it, do not assert it.
+    println!(
+        "EXPIRY smallest provider list the consumer saw after the resume: {} (0 = it listed \
+         between the server deleting the old node and the provider re-creating it)",
+        min_len.take(0)
+    );
     provider_side.shutdown().await;
     consumer_side.shutdown().await;
-    assert!(
-        min_len.await.unwrap() >= 1,
-        "the provider list was never emptied"
-    );
     close(raw).await;
 }

@@ -389,14 +389,40 @@ where
     }
 }
 
-/// Records the smallest provider count a subscription ever showed (after its first listing),
-/// to prove a failure never emptied it.
-pub(crate) fn track_min_len(mut sub: Subscription) -> tokio::task::JoinHandle<usize> {
-    tokio::spawn(async move {
-        let mut min = sub.borrow_and_update().len();
-        while sub.changed().await.is_ok() {
-            min = min.min(sub.borrow_and_update().len());
-        }
-        min
-    })
+/// Records the smallest provider count a subscription showed since the last
+/// [`MinTracker::take`], to prove that a failure never emptied it.
+#[derive(Debug)]
+pub(crate) struct MinTracker {
+    min: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl MinTracker {
+    pub(crate) fn new(mut sub: Subscription) -> MinTracker {
+        use std::sync::atomic::Ordering;
+        let min = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(
+            sub.borrow_and_update().len(),
+        ));
+        let task = tokio::spawn({
+            let min = min.clone();
+            async move {
+                while sub.changed().await.is_ok() {
+                    let len = sub.borrow_and_update().len();
+                    min.fetch_min(len, Ordering::SeqCst);
+                }
+            }
+        });
+        MinTracker { min, task }
+    }
+
+    /// The minimum since the last call; starts over from `current`.
+    pub(crate) fn take(&self, current: usize) -> usize {
+        self.min.swap(current, std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for MinTracker {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
