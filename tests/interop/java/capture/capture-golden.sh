@@ -77,7 +77,8 @@ start_proxy "$WORK/readonly"
 "$PEER" consumer --url "dubbo://127.0.0.1:$PPORT" --timeout 3000 --cases void_ping --linger 6000 \
   >"$WORK/readonly.out" 2>"$WORK/readonly.err" &
 CPID=$!
-sleep 4.5
+# wait until the consumer has made its call (it then lingers, connected), then stop the provider
+for _ in $(seq 1 300); do grep -q '^CASE void_ping' "$WORK/readonly.out" 2>/dev/null && break; sleep 0.1; done
 kill "$PROVIDER_PID"; wait "$PROVIDER_PID" 2>/dev/null || true; PROVIDER_PID=""
 wait "$CPID" || true
 sleep 0.3

@@ -109,8 +109,9 @@ def pump(conn_id, direction, src, dst, out):
             if not data:
                 break
             raw.write(data)
-            dst.sendall(data)
             buf += data
+            # record complete frames BEFORE forwarding them, so that the numbering follows causality
+            # (a reply forwarded first could trigger the next request before this frame is numbered)
             while len(buf) >= 16:
                 if buf[:2] != MAGIC:
                     # not a dubbo frame (telnet?): stop parsing this stream, keep forwarding
@@ -121,6 +122,7 @@ def pump(conn_id, direction, src, dst, out):
                     break
                 record(conn_id, direction, bytes(buf[:16 + blen]), out)
                 del buf[:16 + blen]
+            dst.sendall(data)
     except OSError:
         pass
     finally:

@@ -221,7 +221,8 @@ public final class Consumer {
         }
         System.out.println("# java consumer: mode=" + mode + (url != null ? " url=" + url : " registry=" + registry)
                 + " timeout=" + timeout + " retries=" + retries + " expect-provider=" + expect
-                + " dubbo=" + org.apache.dubbo.common.Version.getVersion());
+                + " dubbo=" + org.apache.dubbo.common.Version.getVersion() + " ready-after="
+                + java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() + "ms");
     }
 
     // ---------------------------------------------------------------- case machinery
