@@ -34,8 +34,9 @@ up_to_date() {
   [ "${JAVA_PEER_FORCE_BUILD:-0}" != 1 ] || return 1
   [ -s "$JAR" ] && [ -s "$CPFILE" ] || return 1
   # every jar on the saved classpath must still exist (e.g. ~/.m2 wiped)
-  local IFS=: p
-  for p in $(cat "$CPFILE"); do [ -e "$p" ] || return 1; done
+  local p entries
+  IFS=: read -r -a entries < "$CPFILE"
+  for p in "${entries[@]}"; do [ -e "$p" ] || return 1; done
   # nothing in the sources or the pom newer than the jar
   [ -z "$(find "$PROJ/pom.xml" "$PROJ/src" -newer "$JAR" -print -quit 2>/dev/null)" ]
 }

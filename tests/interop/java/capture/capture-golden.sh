@@ -18,8 +18,8 @@ PROXY_PID=""
 
 log() { echo "capture: $*" >&2; }
 cleanup() {
-  [ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null || true
-  [ -n "$PROVIDER_PID" ] && kill "$PROVIDER_PID" 2>/dev/null || true
+  if [ -n "$PROXY_PID" ]; then kill "$PROXY_PID" 2>/dev/null || true; fi
+  if [ -n "$PROVIDER_PID" ]; then kill "$PROVIDER_PID" 2>/dev/null || true; fi
   wait 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -90,7 +90,11 @@ mkdir -p "$OUT"
 : >"$OUT/frames.tsv.new"
 pick() {
   local name=$1 pat=$2 dest=$3 f line
-  f=$(cd "$WORK/$name" && ls | grep -E "$pat" | head -n 1 || true)
+  f=""
+  for c in "$WORK/$name"/*.bin; do
+    c=${c##*/}
+    if [[ $c =~ $pat ]]; then f=$c; break; fi
+  done
   [ -n "$f" ] || { log "no frame matching $pat in $name"; ls "$WORK/$name" >&2; exit 1; }
   cp "$WORK/$name/$f" "$OUT/$dest"
   line=$(awk -F'\t' -v s="$((10#${f%%-*}))" '$1 == s' "$WORK/$name/index.tsv" | cut -f3-)
@@ -136,4 +140,5 @@ pick heartbeat    's2c-heartbeat-resp\.'   heartbeat.response.bin
 pick readonly     's2c-event\.'            readonly-event.bin
 { printf 'file\tdirection\tkind\tflags\tstatus\tid\tbody_len\tsummary\n'; cat "$OUT/frames.tsv.new"; } >"$OUT/frames.tsv"
 rm -f "$OUT/frames.tsv.new"
-log "golden frames written to $OUT ($(ls "$OUT"/*.bin | wc -l) files); raw captures kept in $WORK"
+bins=("$OUT"/*.bin)
+log "golden frames written to $OUT (${#bins[@]} files); raw captures kept in $WORK"
