@@ -16,6 +16,7 @@ pub mod transport;
 pub mod status;
 pub mod url;
 
+pub use async_trait::async_trait;
 pub use dubbo_hessian2 as hessian;
 pub use dubbo_rpc_macros::{service, JavaType};
 

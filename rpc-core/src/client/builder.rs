@@ -41,6 +41,7 @@ pub struct ClientBuilder {
     settings: ConsumerSettings,
     connection: ConnectionConfig,
     register_consumer: bool,
+    wait_for_providers: Option<Duration>,
 }
 
 /// A consumer node registered for as long as a client lives.
@@ -150,6 +151,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Makes `build` wait up to `timeout` for at least one provider and fail with
+    /// [`RpcError::NoProvider`] if none appears (Java's `check=true`). By default `build`
+    /// returns at once and calls fail until providers appear (`check=false`).
+    pub fn wait_for_providers(mut self, timeout: Duration) -> Self {
+        self.wait_for_providers = Some(timeout);
+        self
+    }
+
     /// Builds the typed client the `#[service]` macro generated.
     pub async fn build<C: ServiceClient>(self) -> Result<C, RpcError> {
         let descriptor = Arc::new(C::descriptor().clone());
@@ -223,6 +232,13 @@ impl ClientBuilder {
                 "no provider source: give the client a url(...) or a registry(...)",
             ));
         };
+        if let Some(timeout) = self.wait_for_providers {
+            if !directory.wait_for_providers(timeout).await {
+                return Err(RpcError::NoProvider {
+                    service: target.service_key(),
+                });
+            }
+        }
         let stack = ServiceBuilder::new()
             .layer(AttachmentsLayer)
             .layer_fn(|s| Cluster::new(directory.clone(), s))

@@ -16,6 +16,7 @@ use crate::codec::header::{FLAG_EVENT, FLAG_REQUEST, HESSIAN2};
 use crate::codec::{write_frame, Decoded, DubboCodec, Frame, Header};
 use crate::server::handler::{BoxFuture, ServerReply};
 use crate::status::StatusCode;
+use crate::transport::writer::WeakFrameSender;
 use crate::transport::{next_request_id, writer, FrameSender, HEARTBEAT_BODY};
 
 /// What the connection loop hands a request body to.
@@ -37,7 +38,7 @@ pub(crate) struct TransportConfig {
 pub(crate) struct ServerState {
     in_flight: AtomicUsize,
     drained: Notify,
-    connections: Mutex<Vec<FrameSender>>,
+    connections: Mutex<Vec<WeakFrameSender>>,
 }
 
 impl ServerState {
@@ -63,9 +64,10 @@ impl ServerState {
     /// stop choosing this provider at once.
     pub(crate) fn broadcast_readonly(&self) -> usize {
         let mut conns = self.connections.lock().unwrap_or_else(|e| e.into_inner());
-        conns.retain(|c| !c.is_closed());
+        let live: Vec<FrameSender> = conns.iter().filter_map(WeakFrameSender::upgrade).collect();
+        conns.retain(|c| c.upgrade().is_some());
         let frame = readonly_event();
-        conns.iter().filter(|c| c.try_send(frame.clone()).is_ok()).count()
+        live.iter().filter(|c| c.try_send(frame.clone()).is_ok()).count()
     }
 }
 
@@ -139,7 +141,7 @@ async fn serve_connection(
         .connections
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .push(sender.clone());
+        .push(sender.downgrade());
     let mut frames = FramedRead::with_capacity(read, DubboCodec::new(config.max_frame_len), 64 * 1024);
     let mut calls = JoinSet::new();
     loop {

@@ -32,6 +32,27 @@ impl FrameSender {
     pub fn is_closed(&self) -> bool {
         self.tx.is_closed()
     }
+
+    /// A handle that does not keep the connection open.
+    pub(crate) fn downgrade(&self) -> WeakFrameSender {
+        WeakFrameSender {
+            tx: self.tx.downgrade(),
+        }
+    }
+}
+
+/// A [`FrameSender`] that does not keep the writer alive: the writer stops (and the
+/// connection closes) once every strong sender is gone.
+#[derive(Debug, Clone)]
+pub(crate) struct WeakFrameSender {
+    tx: mpsc::WeakSender<Bytes>,
+}
+
+impl WeakFrameSender {
+    /// The sender, if the connection is still open.
+    pub(crate) fn upgrade(&self) -> Option<FrameSender> {
+        self.tx.upgrade().map(|tx| FrameSender { tx })
+    }
 }
 
 /// The connection's writer has stopped.
