@@ -338,11 +338,19 @@ impl ConnectionHandle {
     }
 
     /// Whether calls can go to this provider now: connected and not readonly. A handle that
-    /// has never connected counts as available, so the first call connects it.
-    pub fn is_available(&self) -> bool {
-        let guard = self.current.read().unwrap_or_else(|e| e.into_inner());
-        match guard.as_ref() {
-            Some(c) => c.is_available(),
+    /// has never connected counts as available, so the first call connects it. A handle whose
+    /// connection has dropped is unavailable and starts reconnecting in the background.
+    pub fn is_available(self: &Arc<Self>) -> bool {
+        let state = {
+            let guard = self.current.read().unwrap_or_else(|e| e.into_inner());
+            guard.as_ref().map(|c| (c.is_closed(), c.is_available()))
+        };
+        match state {
+            Some((true, _)) => {
+                self.spawn_reconnect();
+                false
+            }
+            Some((false, available)) => available,
             None => !self.reconnecting.load(Ordering::Acquire),
         }
     }
