@@ -28,6 +28,9 @@ use crate::registry::{provider_url, ProviderSpec, Registry, RegistryError};
 use crate::transport::server::{accept_loop, Dispatch, ServerState, TransportConfig};
 use crate::url::Url;
 
+/// How long shutdown keeps reading after the readonly event, for requests already sent.
+const READONLY_GRACE: Duration = Duration::from_millis(100);
+
 /// Java Dubbo's default port.
 pub const DEFAULT_PORT: u16 = 20880;
 
@@ -306,6 +309,12 @@ impl RunningServer {
         }
         let told = self.state.broadcast_readonly();
         tracing::info!(addr = %self.local_addr, connections = told, "shutting down: readonly sent");
+        if told > 0 {
+            // Requests already on the wire when consumers read the readonly event are still
+            // to be read and answered: give them a moment to arrive before the drain below
+            // may see zero in flight and close the connections under them.
+            tokio::time::sleep(READONLY_GRACE.min(self.shutdown_timeout)).await;
+        }
         if !self.state.drain(self.shutdown_timeout).await {
             tracing::warn!(in_flight = self.state.in_flight(), "shutdown wait elapsed with calls in flight");
         }
