@@ -323,10 +323,12 @@ impl<'de> Deserializer<'de> {
     fn scan_units(&self, units: usize) -> Result<(usize, bool)> {
         let input = self.input;
         let start = self.pos;
-        if let Some(chunk) = input.get(start..start + units) {
-            if chunk.is_ascii() {
-                return Ok((start + units, true));
-            }
+        // Every unit takes at least one byte: a cut-off chunk fails without a scan.
+        if input.len() - start < units {
+            return Err(self.eof());
+        }
+        if input[start..start + units].is_ascii() {
+            return Ok((start + units, true));
         }
         let mut p = start;
         let mut n = 0;
@@ -353,11 +355,12 @@ impl<'de> Deserializer<'de> {
             p += w;
             n += 1;
         }
-        if n > units {
-            return Err(self.error(ErrorKind::InvalidUtf8, p));
-        }
         if p > input.len() {
             return Err(self.eof());
+        }
+        if n > units {
+            // A 4-byte sequence straddles the announced length.
+            return Err(self.error(ErrorKind::InvalidUtf8, p - 4));
         }
         Ok((p, simple))
     }
@@ -397,7 +400,7 @@ impl<'de> Deserializer<'de> {
                 }
             } else {
                 let buf = owned.get_or_insert_with(|| String::with_capacity(bytes.len()));
-                decode_cesu8(bytes, start, buf, &mut high)?;
+                decode_cesu8(bytes, start, Some(buf), &mut high)?;
             }
             if last {
                 if high.is_some() {
@@ -412,6 +415,7 @@ impl<'de> Deserializer<'de> {
 
     fn skip_text(&mut self, mut tag: u8, at: usize) -> Result<()> {
         let mut tag_at = at;
+        let mut high: Option<u32> = None;
         loop {
             let (units, last) = match tag {
                 0x00..=0x1f => (usize::from(tag), true),
@@ -423,9 +427,23 @@ impl<'de> Deserializer<'de> {
                 BC_STRING_CHUNK => (self.u16()?, false),
                 _ => return Err(self.unexpected(tag, tag_at, "string chunk")),
             };
-            let (end, _) = self.scan_units(units)?;
+            let start = self.pos;
+            let (end, simple) = self.scan_units(units)?;
+            let bytes = &self.input[start..end];
+            // Validate like `text` does (without building the string), so that skipping
+            // and reading accept exactly the same inputs.
+            if simple && high.is_none() {
+                if let Err(e) = std::str::from_utf8(bytes) {
+                    return Err(self.error(ErrorKind::InvalidUtf8, start + e.valid_up_to()));
+                }
+            } else {
+                decode_cesu8(bytes, start, None, &mut high)?;
+            }
             self.pos = end;
             if last {
+                if high.is_some() {
+                    return Err(self.error(ErrorKind::InvalidUtf8, end));
+                }
                 return Ok(());
             }
             tag_at = self.pos;
@@ -974,7 +992,12 @@ impl<'de> Deserializer<'de> {
 /// Decodes CESU-8 (surrogates as separate 3-byte sequences) and, leniently,
 /// standard UTF-8, validating every byte. `high` carries an unpaired high surrogate
 /// across chunk boundaries.
-fn decode_cesu8(bytes: &[u8], base: usize, out: &mut String, high: &mut Option<u32>) -> Result<()> {
+fn decode_cesu8(
+    bytes: &[u8],
+    base: usize,
+    mut out: Option<&mut String>,
+    high: &mut Option<u32>,
+) -> Result<()> {
     let bad = |i: usize| Error::new(ErrorKind::InvalidUtf8, base + i);
     let cont = |i: usize| -> Result<u32> {
         match bytes.get(i) {
@@ -1017,7 +1040,10 @@ fn decode_cesu8(bytes: &[u8], base: usize, out: &mut String, high: &mut Option<u
             0xdc00..=0xdfff => match high.take() {
                 Some(h) => {
                     let c = 0x10000 + ((h - 0xd800) << 10) + (cp - 0xdc00);
-                    out.push(char::from_u32(c).ok_or_else(|| bad(i))?);
+                    let c = char::from_u32(c).ok_or_else(|| bad(i))?;
+                    if let Some(out) = out.as_deref_mut() {
+                        out.push(c);
+                    }
                 }
                 None => return Err(bad(i)),
             },
@@ -1026,7 +1052,10 @@ fn decode_cesu8(bytes: &[u8], base: usize, out: &mut String, high: &mut Option<u
                     // An unpaired high surrogate cannot be represented in a Rust string.
                     return Err(bad(i));
                 }
-                out.push(char::from_u32(cp).ok_or_else(|| bad(i))?);
+                let c = char::from_u32(cp).ok_or_else(|| bad(i))?;
+                if let Some(out) = out.as_deref_mut() {
+                    out.push(c);
+                }
             }
         }
         i += w;

@@ -5,6 +5,8 @@
 //! on how full that buffer is, so we track where Java's buffer would start (`base`).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
 
 use serde::ser::{self, Impossible, Serialize};
 
@@ -21,6 +23,39 @@ struct ClassDef {
     /// Index reserved by a struct whose first instance is still being written
     /// (its field names are only known at its end).
     pending: bool,
+    /// Instance headers written for this definition.
+    uses: u32,
+}
+
+/// Field names of each serde struct name seen so far in this process.
+///
+/// serde reveals a struct's field names only one by one, but Java writes the class
+/// definition *before* the first instance's fields. Without a hint the definition
+/// is inserted in front of the fields afterwards (a memmove), and Java's 8 KiB
+/// buffer (which decides binary chunk boundaries) is emulated as if it were not
+/// there. With the names remembered from an earlier body the definition is written
+/// up front, exactly as Java does. A wrong hint (two Rust types sharing one Java
+/// name) is repaired when the instance ends.
+fn schema_cache() -> &'static RwLock<HashMap<&'static str, Arc<[&'static str]>>> {
+    static CACHE: OnceLock<RwLock<HashMap<&'static str, Arc<[&'static str]>>>> = OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+
+fn cached_schema(name: &'static str) -> Option<Arc<[&'static str]>> {
+    schema_cache().read().ok()?.get(name).cloned()
+}
+
+fn remember_schema(name: &'static str, keys: &[Cow<'static, str>]) {
+    let fields: Option<Vec<&'static str>> = keys
+        .iter()
+        .map(|k| match k {
+            Cow::Borrowed(s) => Some(*s),
+            Cow::Owned(_) => None,
+        })
+        .collect();
+    if let (Some(fields), Ok(mut cache)) = (fields, schema_cache().write()) {
+        cache.insert(name, fields.into());
+    }
 }
 
 /// Encoder tables carried across the values of one body: class definitions, the
@@ -530,6 +565,7 @@ impl<'a> Serializer<'a> {
                     name: Cow::Owned(name.to_owned()),
                     fields: fields.map(|f| Cow::Owned(f.to_owned())).collect(),
                     pending: false,
+                    uses: 0,
                 };
                 self.classes.push(def);
                 let idx = self.classes.len() - 1;
@@ -549,6 +585,7 @@ impl<'a> Serializer<'a> {
                 name: Cow::Borrowed(""),
                 fields: Vec::new(),
                 pending: true,
+                uses: 0,
             },
         );
         self.write_str(&def.name);
@@ -561,6 +598,7 @@ impl<'a> Serializer<'a> {
 
     /// `0x60 + idx` or `O` + int idx.
     fn instance_header(&mut self, idx: usize) {
+        self.classes[idx].uses += 1;
         self.chk32();
         if idx <= 15 {
             self.out.push(BC_OBJECT_DIRECT + idx as u8);
@@ -730,6 +768,8 @@ struct StructState {
     /// End of the instance header written at `start` (== start when not written).
     hdr_end: usize,
     defs_at_start: usize,
+    /// End of a class definition written up front from the schema hint.
+    speculative: Option<usize>,
     mode: StructMode,
 }
 
@@ -759,6 +799,7 @@ impl<'a> Serializer<'a> {
                     start,
                     hdr_end: self.out.len(),
                     defs_at_start,
+                    speculative: None,
                     mode: StructMode::Known,
                 })
             }
@@ -772,14 +813,37 @@ impl<'a> Serializer<'a> {
                     start,
                     hdr_end: self.out.len(),
                     defs_at_start,
+                    speculative: None,
                     mode: StructMode::Collect(Vec::with_capacity(len)),
                 })
             }
             None => {
+                if let Some(fields) = cached_schema(name) {
+                    self.classes.push(ClassDef {
+                        name: Cow::Borrowed(name),
+                        fields: fields.iter().map(|f| Cow::Borrowed(*f)).collect(),
+                        pending: false,
+                        uses: 0,
+                    });
+                    let def = self.classes.len() - 1;
+                    self.class_def(def);
+                    let def_end = self.out.len();
+                    self.instance_header(def);
+                    return Ok(StructState {
+                        def,
+                        i: 0,
+                        start,
+                        hdr_end: self.out.len(),
+                        defs_at_start,
+                        speculative: Some(def_end),
+                        mode: StructMode::Known,
+                    });
+                }
                 self.classes.push(ClassDef {
                     name: Cow::Borrowed(name),
                     fields: Vec::new(),
                     pending: true,
+                    uses: 0,
                 });
                 Ok(StructState {
                     def: self.classes.len() - 1,
@@ -787,6 +851,7 @@ impl<'a> Serializer<'a> {
                     start,
                     hdr_end: start,
                     defs_at_start,
+                    speculative: None,
                     mode: StructMode::Collect(Vec::with_capacity(len)),
                 })
             }
@@ -825,6 +890,10 @@ impl<'a> Serializer<'a> {
                 if def.pending {
                     def.fields = keys.iter().map(|k| Cow::Borrowed(*k)).collect();
                     def.pending = false;
+                    if let Cow::Borrowed(name) = def.name {
+                        let fields = def.fields.clone();
+                        remember_schema(name, &fields);
+                    }
                 } else if !def.fields.iter().map(|f| &**f).eq(keys.iter().copied()) {
                     let name = def.name.clone();
                     return Err(self.err(ErrorKind::Unsupported(format!(
@@ -843,6 +912,19 @@ impl<'a> Serializer<'a> {
         };
         // This instance's fields differ from the definition its header names.
         let name = self.classes[st.def].name.clone();
+        if let Some(def_end) = st.speculative {
+            if self.classes[st.def].uses == 1 {
+                // The hint was wrong and nobody else uses the definition written up
+                // front for this instance: rewrite it in place (same index).
+                if let Cow::Borrowed(n) = name {
+                    remember_schema(n, &keys);
+                }
+                self.classes[st.def].fields = keys;
+                let idx = st.def;
+                self.splice_header(st.start, def_end, |s| s.class_def(idx));
+                return Ok(());
+            }
+        }
         let found = self.classes.iter().position(|d| {
             !d.pending
                 && d.name == name
@@ -863,6 +945,7 @@ impl<'a> Serializer<'a> {
             name,
             fields: keys,
             pending: false,
+            uses: 0,
         });
         let idx = self.classes.len() - 1;
         self.splice_header(st.start, st.hdr_end, |s| {

@@ -641,3 +641,28 @@ fn encoder_state_resumes_a_body_with_its_class_table() {
     assert_eq!(out, c.bytes);
     assert!(first < out.len());
 }
+
+#[test]
+fn a_wrong_schema_hint_from_another_type_with_the_same_java_name_is_repaired() {
+    #[derive(Serialize)]
+    #[serde(rename = "a.Hint")]
+    struct V1 {
+        p: i32,
+    }
+    #[derive(Serialize)]
+    #[serde(rename = "a.Hint")]
+    struct V2 {
+        inner: Person,
+        q: i32,
+    }
+    let first = to_vec(&V1 { p: 1 }).unwrap();
+    // The process now expects a.Hint to have [p]; V2 has [inner, q] and a nested class.
+    let v2 = to_vec(&V2 { inner: alice(), q: 2 }).unwrap();
+    let v: Value = from_slice(&v2).unwrap();
+    assert_eq!(v.field("q"), Some(&Value::Int(2)));
+    assert_eq!(from_slice::<Person>(&to_vec(v.field("inner").unwrap()).unwrap()).unwrap(), alice());
+    // And back again.
+    assert_eq!(to_vec(&V1 { p: 1 }).unwrap(), first);
+    let v: Value = from_slice(&to_vec(&vec![V1 { p: 3 }, V1 { p: 4 }]).unwrap()).unwrap();
+    assert_eq!(v.as_list().unwrap()[1].field("p"), Some(&Value::Int(4)));
+}
