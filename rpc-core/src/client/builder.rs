@@ -42,6 +42,7 @@ pub struct ClientBuilder {
     connection: ConnectionConfig,
     register_consumer: bool,
     wait_for_providers: Option<Duration>,
+    empty_protection: Option<bool>,
 }
 
 /// A consumer node registered for as long as a client lives.
@@ -151,6 +152,16 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether an empty provider listing from the registry is ignored (Java's
+    /// `enable-empty-protection`; default `false`, as Java 3.2+: an empty listing clears the
+    /// providers). Transient registry failures never produce a listing, so they never empty
+    /// the providers either way; see [`Directory`](crate::cluster::Directory). The client
+    /// parameter `enable-empty-protection` sets the same.
+    pub fn empty_protection(mut self, enabled: bool) -> Self {
+        self.empty_protection = Some(enabled);
+        self
+    }
+
     /// Makes `build` wait up to `timeout` for at least one provider and fail with
     /// [`RpcError::NoProvider`] if none appears (Java's `check=true`). By default `build`
     /// returns at once and calls fail until providers appear (`check=false`).
@@ -178,6 +189,12 @@ impl ClientBuilder {
         let application = self
             .application
             .unwrap_or_else(|| "dubbo-rpc-consumer".to_owned());
+        let empty_protection = self.empty_protection.unwrap_or_else(|| {
+            self.settings
+                .parameters
+                .get("enable-empty-protection")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+        });
         let target = Arc::new(ServiceTarget {
             descriptor: descriptor.clone(),
             version: version.clone(),
@@ -209,7 +226,8 @@ impl ClientBuilder {
                 params: BTreeMap::new(),
                 ..Default::default()
             };
-            spec.params.insert("protocol".to_owned(), "dubbo".to_owned());
+            spec.params
+                .insert("protocol".to_owned(), "dubbo".to_owned());
             let consumer = consumer_url(&spec);
             let subscription = registry.subscribe(&consumer).await.map_err(|e| {
                 RpcError::application(format!("subscribing to {}: {e}", descriptor.interface))
@@ -226,7 +244,11 @@ impl ClientBuilder {
                     }));
                 }
             }
-            Directory::follow(provider_urls(subscription), self.connection.clone())
+            Directory::follow_with(
+                provider_urls(subscription),
+                self.connection.clone(),
+                empty_protection,
+            )
         } else {
             return Err(RpcError::application(
                 "no provider source: give the client a url(...) or a registry(...)",
@@ -254,8 +276,12 @@ impl ClientBuilder {
     }
 }
 
-/// Adapts a registry subscription to the provider-URL stream the directory follows.
-fn provider_urls(mut subscription: crate::registry::Subscription) -> watch::Receiver<Arc<Vec<Url>>> {
+/// Adapts a registry subscription to the provider-URL stream the directory follows. Only real
+/// listings pass ([`ProviderSet::is_listed`](crate::registry::ProviderSet::is_listed)): "not
+/// listed yet" is not "no provider".
+fn provider_urls(
+    mut subscription: crate::registry::Subscription,
+) -> watch::Receiver<Arc<Vec<Url>>> {
     let (tx, rx) = watch::channel(subscription.borrow_and_update().providers.clone());
     tokio::spawn(async move {
         loop {
@@ -264,8 +290,11 @@ fn provider_urls(mut subscription: crate::registry::Subscription) -> watch::Rece
                     if changed.is_err() {
                         return;
                     }
-                    let providers = subscription.borrow_and_update().providers.clone();
-                    if tx.send(providers).is_err() {
+                    let set = subscription.borrow_and_update().clone();
+                    if !set.is_listed() {
+                        continue;
+                    }
+                    if tx.send(set.providers).is_err() {
                         return;
                     }
                 }

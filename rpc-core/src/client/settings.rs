@@ -80,13 +80,18 @@ impl ConsumerSettings {
 
     /// The failover retries of `method`.
     pub fn retries(&self, method: &str, provider: Option<&Url>) -> u32 {
-        self.consumer(method, |s| s.retries)
-            .or_else(|| {
-                self.parameter(method, "retries", provider)
-                    .and_then(|v| v.trim().parse::<i64>().ok())
-                    .map(|r| r.max(0) as u32)
-            })
+        self.configured_retries(method, provider)
             .unwrap_or(DEFAULT_RETRIES)
+    }
+
+    /// The `retries` of `method` when the consumer or the provider set one (failback uses its
+    /// own default of 3 otherwise, as Java).
+    pub fn configured_retries(&self, method: &str, provider: Option<&Url>) -> Option<u32> {
+        self.consumer(method, |s| s.retries).or_else(|| {
+            self.parameter(method, "retries", provider)
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .map(|r| r.max(0) as u32)
+        })
     }
 
     /// The load balancer of `method`.
@@ -114,7 +119,10 @@ mod tests {
 
     #[test]
     fn timeout_defaults_to_one_second() {
-        assert_eq!(ConsumerSettings::default().timeout("m", None), DEFAULT_TIMEOUT);
+        assert_eq!(
+            ConsumerSettings::default().timeout("m", None),
+            DEFAULT_TIMEOUT
+        );
     }
 
     #[test]

@@ -16,6 +16,10 @@ use crate::error::RpcError;
 /// Middleware that chooses a provider from the directory with the method's load balancer,
 /// skipping unavailable (disconnected or readonly) providers and, when others remain, those
 /// this call already tried.
+///
+/// The pick happens synchronously in `call`, and is recorded in the invocation's shared
+/// `tried` list there, so a cluster mode that calls this service several times in a row
+/// (forking) gets distinct providers.
 #[derive(Debug, Clone)]
 pub struct Balance<S> {
     directory: Directory,
@@ -42,17 +46,26 @@ impl<S> Balance<S> {
     }
 }
 
-/// The providers a call may use now: available ones, preferring those not tried yet.
+/// The providers a call may use now: available ones (connected or connectable, not
+/// readonly), preferring those this call has not tried yet.
+///
+/// When none is available, every provider is a candidate, as Java's `reselect` falls back to
+/// the unavailable invokers rather than failing at once: the attempt then reconnects (a
+/// provider restarted on the same address comes back this way) or fails like any other
+/// attempt.
 pub(crate) fn candidates(all: &[Arc<Invoker>], tried: &TriedProviders) -> Vec<Arc<Invoker>> {
     let tried = tried.lock().unwrap_or_else(|e| e.into_inner());
-    let available: Vec<_> = all.iter().filter(|i| i.is_available()).cloned().collect();
-    let fresh: Vec<_> = available
+    let mut pool: Vec<_> = all.iter().filter(|i| i.is_available()).cloned().collect();
+    if pool.is_empty() {
+        pool = all.to_vec();
+    }
+    let fresh: Vec<_> = pool
         .iter()
         .filter(|i| !tried.iter().any(|t| Arc::ptr_eq(t, i)))
         .cloned()
         .collect();
     if fresh.is_empty() {
-        available
+        pool
     } else {
         fresh
     }

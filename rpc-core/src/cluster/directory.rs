@@ -1,4 +1,22 @@
 //! The live set of providers of one service, fed by the registry or by fixed URLs.
+//!
+//! # Empty listings
+//!
+//! A registry only ever publishes the result of a *successful* listing (see
+//! [`crate::registry`]): a lost connection, a ZooKeeper restart or a session being
+//! re-established publishes nothing, so the directory keeps its providers through every
+//! transient registry failure.
+//!
+//! A real listing that is empty (every provider unregistered, or their sessions expired) is a
+//! different matter. Java Dubbo 3.2+/3.3 clears the consumer's providers on it by default
+//! (`enable-empty-protection=false`, `RegistryConstants.DEFAULT_ENABLE_EMPTY_PROTECTION`;
+//! 3.0.x briefly defaulted to `true`), and so does [`Directory::follow`]. With empty
+//! protection on ([`Directory::follow_with`], `ClientBuilder::empty_protection`, or the
+//! client parameter `enable-empty-protection=true`) an empty listing is ignored and the last
+//! non-empty list stays, as Java's `CacheableFailbackRegistry` does with the key set: useful
+//! when a registry may briefly list nothing while the providers are in fact alive (a provider
+//! session expiring during a ZooKeeper freeze), at the price of calling providers that really
+//! left until they fail or refuse.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,7 +29,8 @@ use crate::cluster::invoker::Invoker;
 use crate::transport::client::ConnectionConfig;
 use crate::url::Url;
 
-type InvokerList = Arc<Vec<Arc<Invoker>>>;
+/// A snapshot of the providers: shared, replaced (never mutated) on every change.
+pub type InvokerList = Arc<Vec<Arc<Invoker>>>;
 
 /// The providers a client may call. Cheap to clone; clones share the list.
 #[derive(Debug, Clone)]
@@ -47,18 +66,41 @@ impl Directory {
     }
 
     /// A directory that follows a stream of provider lists (each a full snapshot, as a
-    /// registry notifies). Invokers of URLs that stay are kept, with their statistics.
-    pub fn follow(mut urls: watch::Receiver<Arc<Vec<Url>>>, config: ConnectionConfig) -> Directory {
+    /// registry notifies). Invokers of URLs that stay are kept, with their statistics. An
+    /// empty list clears the directory, as in Java by default (see the [module
+    /// docs](self#empty-listings)).
+    pub fn follow(urls: watch::Receiver<Arc<Vec<Url>>>, config: ConnectionConfig) -> Directory {
+        Directory::follow_with(urls, config, false)
+    }
+
+    /// Like [`follow`](Self::follow); with `empty_protection`, an empty list is ignored and the
+    /// last non-empty one stays (Java's `enable-empty-protection=true`).
+    pub fn follow_with(
+        mut urls: watch::Receiver<Arc<Vec<Url>>>,
+        config: ConnectionConfig,
+        empty_protection: bool,
+    ) -> Directory {
         let first = build(&HashMap::new(), &urls.borrow_and_update(), &config);
         let (tx, rx) = watch::channel(first);
         let feeder = tokio::spawn(async move {
             while urls.changed().await.is_ok() {
+                let listed = urls.borrow_and_update().clone();
+                if listed.is_empty() && empty_protection && !tx.borrow().is_empty() {
+                    tracing::warn!(
+                        kept = tx.borrow().len(),
+                        "the registry listed no provider; empty protection keeps the last list"
+                    );
+                    continue;
+                }
+                if listed.is_empty() && !tx.borrow().is_empty() {
+                    tracing::warn!("the registry listed no provider; clearing the directory");
+                }
                 let current: HashMap<String, Arc<Invoker>> = tx
                     .borrow()
                     .iter()
                     .map(|i| (i.url().to_string(), i.clone()))
                     .collect();
-                let next = build(&current, &urls.borrow_and_update(), &config);
+                let next = build(&current, &listed, &config);
                 tracing::debug!(providers = next.len(), "directory updated");
                 if tx.send(next).is_err() {
                     return;
@@ -78,6 +120,11 @@ impl Directory {
         self.inner.invokers.borrow().clone()
     }
 
+    /// A receiver of every new provider list (to watch the directory change).
+    pub fn watch(&self) -> watch::Receiver<InvokerList> {
+        self.inner.invokers.clone()
+    }
+
     /// Waits until at least one provider is known, or `timeout` passes.
     pub async fn wait_for_providers(&self, timeout: Duration) -> bool {
         let mut rx = self.inner.invokers.clone();
@@ -89,7 +136,11 @@ impl Directory {
     }
 }
 
-fn build(current: &HashMap<String, Arc<Invoker>>, urls: &[Url], config: &ConnectionConfig) -> InvokerList {
+fn build(
+    current: &HashMap<String, Arc<Invoker>>,
+    urls: &[Url],
+    config: &ConnectionConfig,
+) -> InvokerList {
     Arc::new(
         urls.iter()
             .map(|u| match current.get(&u.to_string()) {

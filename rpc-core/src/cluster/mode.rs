@@ -5,9 +5,9 @@
 //! | `failover` (default) | retry a non-business failure on another provider, `retries` times (default 2) |
 //! | `failfast` | one attempt |
 //! | `failsafe` | one attempt; a failure becomes an empty (null) result |
-//! | `failback` | one attempt; a failure becomes an empty result and is retried in the background every 5 s, up to 3 times |
-//! | `forking` | `forks` providers (default 2) in parallel; the first success wins |
-//! | `broadcast` | every provider in turn; any failure fails the call |
+//! | `failback` | one attempt; a failure becomes an empty result and is retried in the background every 5 s, up to `retries` times (default 3) |
+//! | `forking` | `forks` distinct providers (default 2) chosen by the load balancer, in parallel; the first success wins |
+//! | `broadcast` | every provider in turn; any failure fails the call (the last failure is returned) |
 //! | `available` | the first available provider, without load balancing |
 //!
 //! Business exceptions are never retried: the provider's method ran.
@@ -28,7 +28,7 @@ use crate::middleware::ResponseFuture;
 
 /// Java's failback retry period.
 const FAILBACK_PERIOD: Duration = Duration::from_secs(5);
-/// Java's failback retry count.
+/// Java's failback retry count when `retries` is not set (or not positive).
 const FAILBACK_RETRIES: u32 = 3;
 /// At most this many calls wait for a failback retry at once (Java: 100).
 const FAILBACK_MAX_PENDING: usize = 100;
@@ -88,12 +88,17 @@ where
             }),
             "failback" => {
                 let pending = self.failback_pending.clone();
-                Box::pin(failback(inner, invocation, pending))
+                let retries = settings
+                    .configured_retries(&method, provider.as_ref())
+                    .filter(|r| *r > 0)
+                    .unwrap_or(FAILBACK_RETRIES);
+                Box::pin(failback(inner, invocation, pending, retries))
             }
             "forking" => {
                 let forks = settings
                     .parameter(&method, "forks", provider.as_ref())
-                    .and_then(|f| f.parse::<usize>().ok())
+                    .and_then(|f| f.trim().parse::<i64>().ok())
+                    .map(|f| f.max(0) as usize)
                     .unwrap_or(2);
                 Box::pin(forking(inner, invocation, self.directory.clone(), forks))
             }
@@ -141,7 +146,12 @@ where
     }
 }
 
-async fn failback<S>(inner: S, invocation: Invocation, pending: Arc<AtomicUsize>) -> Attempt
+async fn failback<S>(
+    inner: S,
+    invocation: Invocation,
+    pending: Arc<AtomicUsize>,
+    retries: u32,
+) -> Attempt
 where
     S: Service<Invocation, Response = DecodedResponse, Error = RpcError> + Clone + Send + 'static,
     S::Future: Send + 'static,
@@ -151,7 +161,7 @@ where
             if pending.fetch_add(1, Ordering::AcqRel) < FAILBACK_MAX_PENDING {
                 tracing::warn!(error = %e, "failback: will retry in the background");
                 tokio::spawn(async move {
-                    for _ in 0..FAILBACK_RETRIES {
+                    for _ in 0..retries {
                         tokio::time::sleep(FAILBACK_PERIOD).await;
                         let mut retry = invocation.clone();
                         retry.invoker = None;
@@ -176,18 +186,30 @@ where
     S: Service<Invocation, Response = DecodedResponse, Error = RpcError> + Clone + Send + 'static,
     S::Future: Send + 'static,
 {
-    let all = directory.list();
-    let chosen = candidates(&all, &Default::default());
-    if chosen.is_empty() {
+    let available = candidates(&directory.list(), &Default::default()).len();
+    if available == 0 {
         return Err(RpcError::NoProvider {
             service: invocation.target.service_key(),
         });
     }
+    // Java: all providers when `forks` <= 0 or >= their number, else `forks` distinct ones
+    // chosen by the load balancer. The balancer picks in `call` and records the pick in the
+    // shared `tried` list, so calling it `n` times in a row yields `n` distinct providers.
+    let n = if forks == 0 {
+        available
+    } else {
+        forks.min(available)
+    };
     let mut set = tokio::task::JoinSet::new();
-    for invoker in chosen.into_iter().take(forks.max(1)) {
+    for _ in 0..n {
         let mut attempt = invocation.clone();
-        attempt.invoker = Some(invoker);
-        set.spawn(inner.clone().oneshot(attempt));
+        attempt.invoker = None;
+        let mut service = inner.clone();
+        let future = match service.ready().await {
+            Ok(ready) => ready.call(attempt),
+            Err(e) => return Err(e),
+        };
+        set.spawn(future);
     }
     let mut last = None;
     while let Some(joined) = set.join_next().await {

@@ -134,3 +134,6 @@ pub fn init_tracing() {
             .try_init();
     }
 }
+
+/// Helpers of the cluster, registry and shutdown tests.
+pub mod cluster_support;

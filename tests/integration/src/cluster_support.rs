@@ -1,0 +1,763 @@
+//! Helpers of the cluster, registry and shutdown tests: a provider that counts and logs its
+//! calls and fails on demand ([`ProbeHandler`]), in-process provider fleets, a continuous
+//! load generator ([`Load`]), provider child processes ([`ChildProvider`], the
+//! `test-provider` binary) and real ZooKeeper servers ([`ZkServer`], [`Ensemble`]) started
+//! with the project's `scripts/zk`.
+//!
+//! Everything listens on and dials 127.0.0.1 only.
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use dubbo_registry::ZookeeperRegistry;
+use dubbo_rpc::client::ClientBuilder;
+use dubbo_rpc::registry::Registry;
+use dubbo_rpc::server::handler::{BoxFuture, ServerCall, ServerReply, ServiceHandler};
+use dubbo_rpc::server::{ExportOptions, RunningServer, Server};
+use dubbo_rpc::{Client, RpcError, ServiceDescriptor, StatusCode, Url};
+
+use crate::{greeter_descriptor, method, no_args};
+
+/// One call a [`ProbeHandler`] received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// Index of the called method (see [`method`]).
+    pub method: usize,
+    /// The `sayHello` argument (empty for other methods).
+    pub name: String,
+    /// When the call reached the handler.
+    pub at: Instant,
+}
+
+/// What a [`ProbeHandler`] has seen and how it should misbehave; shared with the test.
+#[derive(Debug, Default)]
+pub struct ProbeState {
+    /// Returned by `whoAmI`.
+    pub tag: String,
+    /// Every call received, in arrival order.
+    pub log: Mutex<Vec<Received>>,
+    /// Answer the next this-many calls with a status 80 (`SERVER_ERROR`) response: a
+    /// non-business failure that failover retries.
+    pub fail_next: AtomicU32,
+    /// Answer every call with a status 80 response while set.
+    pub fail_all: AtomicBool,
+    /// Extra delay before answering every call, in milliseconds.
+    pub delay_ms: AtomicU64,
+}
+
+impl ProbeState {
+    /// The number of calls received.
+    pub fn calls(&self) -> usize {
+        self.log.lock().unwrap().len()
+    }
+
+    /// The number of calls of `method` received.
+    pub fn calls_of(&self, method: usize) -> usize {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.method == method)
+            .count()
+    }
+
+    /// The `sayHello` names received, in arrival order.
+    pub fn names(&self) -> Vec<String> {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.method == method::SAY_HELLO)
+            .map(|r| r.name.clone())
+            .collect()
+    }
+}
+
+/// A greeter (same interface and methods as [`crate::GreeterHandler`]) that logs every call
+/// and can fail or slow down on demand.
+#[derive(Debug, Clone)]
+pub struct ProbeHandler {
+    /// Shared with the test.
+    pub state: Arc<ProbeState>,
+}
+
+impl ProbeHandler {
+    /// A handler answering `whoAmI` with `tag`.
+    pub fn new(tag: &str) -> Self {
+        ProbeHandler {
+            state: Arc::new(ProbeState {
+                tag: tag.to_owned(),
+                ..ProbeState::default()
+            }),
+        }
+    }
+}
+
+impl ServiceHandler for ProbeHandler {
+    fn descriptor(&self) -> &'static ServiceDescriptor {
+        greeter_descriptor()
+    }
+
+    fn call(&self, call: ServerCall) -> BoxFuture<ServerReply> {
+        let state = self.state.clone();
+        Box::pin(async move {
+            let mut args = call.args();
+            let name = if call.method_index() == method::SAY_HELLO {
+                args.next::<String>().unwrap_or_default()
+            } else {
+                String::new()
+            };
+            state.log.lock().unwrap().push(Received {
+                method: call.method_index(),
+                name: name.clone(),
+                at: Instant::now(),
+            });
+            let delay = state.delay_ms.load(Ordering::Relaxed);
+            if delay > 0 {
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+            }
+            let injected = state.fail_all.load(Ordering::Relaxed)
+                || state
+                    .fail_next
+                    .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+                    .is_ok();
+            if injected {
+                return ServerReply::error(StatusCode::SERVER_ERROR, "injected failure");
+            }
+            match call.method_index() {
+                method::SAY_HELLO => call.reply(Ok(&format!("Hello {name}"))),
+                method::SLEEP => match args.next::<i32>() {
+                    Ok(ms) => {
+                        tokio::time::sleep(Duration::from_millis(ms.max(0) as u64)).await;
+                        call.reply(Ok(&format!("slept {ms}")))
+                    }
+                    Err(e) => call.bad_request(&e),
+                },
+                method::FAIL => call.reply::<String>(Err(RpcError::application("business"))),
+                _ => call.reply(Ok(state.tag.as_str())),
+            }
+        })
+    }
+}
+
+/// An in-process provider: a running server and its probe.
+#[derive(Debug)]
+pub struct Probe {
+    /// The server (shut it down with [`RunningServer::shutdown`]).
+    pub server: RunningServer,
+    /// What it has seen.
+    pub state: Arc<ProbeState>,
+}
+
+impl Probe {
+    /// `127.0.0.1:port`.
+    pub fn address(&self) -> String {
+        self.server.local_addr().to_string()
+    }
+}
+
+/// Starts a [`ProbeHandler`] provider tagged `tag` on 127.0.0.1, port 0, registered as
+/// 127.0.0.1 in `registry` (if any) with the given URL `parameters`.
+pub async fn start_probe(
+    tag: &str,
+    registry: Option<Arc<dyn Registry>>,
+    parameters: &[(&str, &str)],
+) -> Probe {
+    let handler = ProbeHandler::new(tag);
+    let state = handler.state.clone();
+    let options = ExportOptions {
+        parameters: parameters
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..ExportOptions::default()
+    };
+    let mut builder = Server::builder()
+        .application("probe-provider")
+        .bind_host("127.0.0.1")
+        .registry_host("127.0.0.1")
+        .port(0)
+        .shutdown_timeout(Duration::from_secs(5))
+        .add_service_with(handler, options);
+    if let Some(registry) = registry {
+        builder = builder.registry(registry);
+    }
+    let server = builder.serve().await.expect("probe provider starts");
+    Probe { server, state }
+}
+
+/// A client of the greeter interface through `builder` (which names the registry or URLs).
+pub async fn probe_client(builder: ClientBuilder) -> Client {
+    builder
+        .application("probe-consumer")
+        .build_for(Arc::new(greeter_descriptor().clone()))
+        .await
+        .expect("client builds")
+}
+
+/// Figures of a [`Load`] run.
+#[derive(Debug, Clone, Default)]
+pub struct LoadReport {
+    /// Calls that succeeded.
+    pub ok: u64,
+    /// Calls that failed.
+    pub failed: u64,
+    /// Successful calls per provider tag (`whoAmI`'s answer).
+    pub per_tag: BTreeMap<String, u64>,
+    /// The first few errors, with the time since the load started.
+    pub errors: Vec<String>,
+    /// The slowest call.
+    pub max_latency: Duration,
+    /// How long the load ran.
+    pub elapsed: Duration,
+}
+
+impl std::fmt::Display for LoadReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} calls in {:.1?} ({:.0}/s): {} ok, {} failed, slowest {:.1?}, per provider {:?}",
+            self.ok + self.failed,
+            self.elapsed,
+            (self.ok + self.failed) as f64 / self.elapsed.as_secs_f64().max(1e-9),
+            self.ok,
+            self.failed,
+            self.max_latency,
+            self.per_tag
+        )?;
+        if !self.errors.is_empty() {
+            write!(f, "; first errors: {:?}", self.errors)?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Default)]
+struct LoadStats {
+    ok: AtomicU64,
+    failed: AtomicU64,
+    max_latency_us: AtomicU64,
+    per_tag: Mutex<BTreeMap<String, u64>>,
+    errors: Mutex<Vec<String>>,
+}
+
+/// Continuous `whoAmI` calls from a few concurrent workers, counting successes per provider
+/// and failures.
+#[derive(Debug)]
+pub struct Load {
+    stop: Arc<AtomicBool>,
+    stats: Arc<LoadStats>,
+    started: Instant,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Load {
+    /// Starts `workers` loops of calls, each pausing `pause` between its calls.
+    pub fn start(client: &Client, workers: usize, pause: Duration) -> Load {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stats = Arc::new(LoadStats::default());
+        let started = Instant::now();
+        let tasks = (0..workers)
+            .map(|_| {
+                let (client, stop, stats) = (client.clone(), stop.clone(), stats.clone());
+                tokio::spawn(async move {
+                    while !stop.load(Ordering::Relaxed) {
+                        let t = Instant::now();
+                        let result = client.call::<String>(method::WHO_AM_I, no_args()).await;
+                        let us = t.elapsed().as_micros() as u64;
+                        stats.max_latency_us.fetch_max(us, Ordering::Relaxed);
+                        match result {
+                            Ok(tag) => {
+                                stats.ok.fetch_add(1, Ordering::Relaxed);
+                                *stats.per_tag.lock().unwrap().entry(tag).or_default() += 1;
+                            }
+                            Err(e) => {
+                                stats.failed.fetch_add(1, Ordering::Relaxed);
+                                let mut errors = stats.errors.lock().unwrap();
+                                if errors.len() < 5 {
+                                    errors.push(format!("at {:.2?}: {e}", started.elapsed()));
+                                }
+                            }
+                        }
+                        if !pause.is_zero() {
+                            tokio::time::sleep(pause).await;
+                        }
+                    }
+                })
+            })
+            .collect();
+        Load {
+            stop,
+            stats,
+            started,
+            tasks,
+        }
+    }
+
+    /// The figures so far.
+    pub fn report(&self) -> LoadReport {
+        LoadReport {
+            ok: self.stats.ok.load(Ordering::Relaxed),
+            failed: self.stats.failed.load(Ordering::Relaxed),
+            per_tag: self.stats.per_tag.lock().unwrap().clone(),
+            errors: self.stats.errors.lock().unwrap().clone(),
+            max_latency: Duration::from_micros(self.stats.max_latency_us.load(Ordering::Relaxed)),
+            elapsed: self.started.elapsed(),
+        }
+    }
+
+    /// Successful calls so far answered by `tag`.
+    pub fn calls_to(&self, tag: &str) -> u64 {
+        self.stats
+            .per_tag
+            .lock()
+            .unwrap()
+            .get(tag)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Stops the workers (after their current call) and returns the final figures.
+    pub async fn stop(mut self) -> LoadReport {
+        self.stop.store(true, Ordering::Relaxed);
+        for task in std::mem::take(&mut self.tasks) {
+            let _ = task.await;
+        }
+        self.report()
+    }
+}
+
+impl Drop for Load {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Polls `f` every 5 ms until it returns `Some`; panics after `timeout`.
+pub async fn eventually<T>(timeout: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?}: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// The provider addresses (`host:port`) a client's directory lists now, sorted.
+pub fn listed(client: &Client) -> Vec<String> {
+    let mut v: Vec<String> = client
+        .directory()
+        .list()
+        .iter()
+        .map(|i| i.address())
+        .collect();
+    v.sort();
+    v
+}
+
+/// A random number for unique names.
+pub fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos(),
+    );
+    h.finish()
+}
+
+/// Logs of the tests (`RUST_LOG`, default `warn`) to the test output.
+pub fn init_test_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .with_ansi(false)
+        .try_init();
+}
+
+// ---------------------------------------------------------------------------------------
+// Provider child processes
+
+/// A `test-provider` child process (SIGKILLed on drop if still running).
+#[derive(Debug)]
+pub struct ChildProvider {
+    child: Option<Child>,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    /// Its `whoAmI` answer.
+    pub tag: String,
+}
+
+impl ChildProvider {
+    /// Starts `binary` (the `test-provider` executable: pass
+    /// `env!("CARGO_BIN_EXE_test-provider")`) registering in `registry` as `tag` on `port`
+    /// (0: any), and waits until it has registered.
+    pub async fn start(binary: &str, registry: &Url, tag: &str, port: u16) -> ChildProvider {
+        let mut cmd = Command::new(binary);
+        cmd.arg("--registry")
+            .arg(registry.to_string())
+            .arg("--tag")
+            .arg(tag)
+            .arg("--port")
+            .arg(port.to_string())
+            .arg("--owner-pid")
+            .arg(std::process::id().to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(if std::env::var_os("RUST_LOG").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            });
+        let mut child = cmd.spawn().expect("test-provider starts");
+        let stdout = child.stdout.take().unwrap();
+        let mut guard = ChildProvider {
+            child: Some(child),
+            port: 0,
+            tag: tag.to_owned(),
+        };
+        let line = tokio::task::spawn_blocking(move || {
+            let mut line = String::new();
+            let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+            line
+        });
+        let line = tokio::time::timeout(Duration::from_secs(30), line)
+            .await
+            .expect("test-provider ready within 30 s")
+            .unwrap();
+        guard.port = line
+            .trim()
+            .strip_prefix("READY ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("test-provider did not start: {line:?}"));
+        guard
+    }
+
+    /// `127.0.0.1:port`.
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(Child::id).unwrap_or(0)
+    }
+
+    /// SIGKILL (a crash), and reap it.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGTERM (graceful shutdown: unregister, readonly, drain, close, close the registry
+    /// session) and waits until it exited; returns how long that took.
+    pub async fn terminate(&mut self) -> Duration {
+        let started = Instant::now();
+        if let Some(mut child) = self.child.take() {
+            let status = Command::new("kill")
+                .arg("-TERM")
+                .arg(child.id().to_string())
+                .status()
+                .expect("kill runs");
+            assert!(status.success(), "kill -TERM failed");
+            let waited = tokio::task::spawn_blocking(move || {
+                let deadline = Instant::now() + Duration::from_secs(20);
+                loop {
+                    if let Ok(Some(status)) = child.try_wait() {
+                        return Ok(status);
+                    }
+                    if Instant::now() > deadline {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        return Err(());
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            })
+            .await
+            .unwrap();
+            let status = waited.expect("test-provider exits within 20 s of SIGTERM");
+            assert!(status.success(), "test-provider exited with {status}");
+        }
+        started.elapsed()
+    }
+}
+
+impl Drop for ChildProvider {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// ZooKeeper
+
+/// `scripts/zk` of the repository.
+pub fn zk_scripts() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/zk")
+}
+
+/// Runs a script from `scripts/zk` and returns its stdout; panics with its stderr on failure.
+pub fn run_zk_script(name: &str, args: &[String], env: &[(&'static str, String)]) -> String {
+    let out = Command::new(zk_scripts().join(name))
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {name}: {e}"));
+    assert!(
+        out.status.success(),
+        "{name} {args:?} failed ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+async fn run_zk_script_async(
+    name: &'static str,
+    args: Vec<String>,
+    env: Vec<(&'static str, String)>,
+) -> String {
+    tokio::task::spawn_blocking(move || run_zk_script(name, &args, &env))
+        .await
+        .unwrap()
+}
+
+/// The shared server of this test binary: `ZK_CONNECT` when set (CI), otherwise a server
+/// started once with `zk-start.sh auto`, stopped by the script's owner watchdog when this
+/// process exits.
+pub fn shared_zk() -> &'static str {
+    static CONNECT: OnceLock<String> = OnceLock::new();
+    CONNECT.get_or_init(|| {
+        if let Ok(cs) = std::env::var("ZK_CONNECT") {
+            if !cs.trim().is_empty() {
+                return cs.trim().to_owned();
+            }
+        }
+        run_zk_script("install.sh", &[], &[]);
+        let dir = std::env::temp_dir().join(format!("zk-cluster-tests-{}", std::process::id()));
+        run_zk_script(
+            "zk-start.sh",
+            &["auto".to_owned()],
+            &[
+                ("ZK_DIR", dir.display().to_string()),
+                ("ZK_OWNER_PID", std::process::id().to_string()),
+                ("ZK_LOG_LEVEL", "warn".to_owned()),
+            ],
+        )
+    })
+}
+
+/// A dedicated standalone server for a fault test (own port and state dir), stopped and
+/// purged on drop.
+#[derive(Debug)]
+pub struct ZkServer {
+    /// `127.0.0.1:port`.
+    pub connect: String,
+    /// The client port.
+    pub port: u16,
+    dir: PathBuf,
+    tick_ms: u32,
+}
+
+impl ZkServer {
+    /// Starts a server with this `tickTime` (sessions may last 2 to 20 ticks).
+    pub async fn start(tick_ms: u32) -> ZkServer {
+        run_zk_script_async("install.sh", vec![], vec![]).await;
+        let dir = std::env::temp_dir().join(format!("zk-cluster-fault-{:x}", random_u64()));
+        let mut server = ZkServer {
+            connect: String::new(),
+            port: 0,
+            dir,
+            tick_ms,
+        };
+        server.connect =
+            run_zk_script_async("zk-start.sh", vec!["auto".into()], server.env(false)).await;
+        server.port = server.connect.rsplit(':').next().unwrap().parse().unwrap();
+        server
+    }
+
+    fn env(&self, keep_data: bool) -> Vec<(&'static str, String)> {
+        vec![
+            ("ZK_DIR", self.dir.display().to_string()),
+            ("ZK_TICK_TIME", self.tick_ms.to_string()),
+            ("ZK_OWNER_PID", std::process::id().to_string()),
+            ("ZK_KEEP_DATA", if keep_data { "1" } else { "0" }.to_owned()),
+            ("ZK_LOG_LEVEL", "warn".to_owned()),
+        ]
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> i32 {
+        std::fs::read_to_string(self.dir.join("zookeeper.pid"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    }
+
+    /// SIGKILL (a crash); the data dir is kept.
+    pub async fn kill(&self) {
+        let mut env = self.env(true);
+        env.push(("ZK_STOP_TIMEOUT", "5".to_owned()));
+        run_zk_script_async(
+            "zk-stop.sh",
+            vec![self.port.to_string(), "--kill".into()],
+            env,
+        )
+        .await;
+    }
+
+    /// Starts the server again on the same port, keeping its data (sessions and ephemerals).
+    pub async fn restart_keep_data(&self) {
+        run_zk_script_async("zk-start.sh", vec![self.port.to_string()], self.env(true)).await;
+    }
+
+    /// Sends a signal (`STOP`, `CONT`) to the server process.
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.pid().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{signal} failed");
+    }
+}
+
+impl Drop for ZkServer {
+    fn drop(&mut self) {
+        // Never leave a frozen server behind.
+        if let Ok(pid) = std::fs::read_to_string(self.dir.join("zookeeper.pid")) {
+            let _ = Command::new("kill").arg("-CONT").arg(pid.trim()).status();
+        }
+        let _ = Command::new(zk_scripts().join("zk-stop.sh"))
+            .arg(self.port.to_string())
+            .arg("--purge")
+            .env("ZK_DIR", &self.dir)
+            .output();
+    }
+}
+
+/// A 3-node ensemble on a distinct base port, stopped and purged on drop.
+#[derive(Debug)]
+pub struct Ensemble {
+    /// `127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3`.
+    pub connect: String,
+    base: u16,
+    dir: PathBuf,
+}
+
+impl Ensemble {
+    /// Starts three nodes and waits for a quorum.
+    pub async fn start() -> Ensemble {
+        run_zk_script_async("install.sh", vec![], vec![]).await;
+        // client ports base+1..3, quorum base+101.., election base+201..
+        let base = 30_000 + (random_u64() % 400) as u16 * 10;
+        let dir = std::env::temp_dir().join(format!("zk-cluster-ensemble-{base}"));
+        let mut ensemble = Ensemble {
+            connect: String::new(),
+            base,
+            dir,
+        };
+        ensemble.connect = ensemble.run(&["start"]).await;
+        ensemble
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("ZK_ENSEMBLE_BASE", self.base.to_string()),
+            ("ZK_ENSEMBLE_DIR", self.dir.display().to_string()),
+            ("ZK_OWNER_PID", std::process::id().to_string()),
+            ("ZK_LOG_LEVEL", "warn".to_owned()),
+        ]
+    }
+
+    /// Runs `zk-ensemble.sh <args>` and returns its stdout.
+    pub async fn run(&self, args: &[&str]) -> String {
+        run_zk_script_async(
+            "zk-ensemble.sh",
+            args.iter().map(|s| s.to_string()).collect(),
+            self.env(),
+        )
+        .await
+    }
+
+    /// The id of the current leader, if there is one.
+    pub async fn leader(&self) -> Option<String> {
+        let env = self.env();
+        tokio::task::spawn_blocking(move || {
+            let out = Command::new(zk_scripts().join("zk-ensemble.sh"))
+                .arg("leader")
+                .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+                .output()
+                .ok()?;
+            let stdout = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+            (out.status.success() && !stdout.is_empty()).then_some(stdout)
+        })
+        .await
+        .ok()?
+    }
+}
+
+impl Drop for Ensemble {
+    fn drop(&mut self) {
+        let _ = Command::new(zk_scripts().join("zk-ensemble.sh"))
+            .args(["stop", "--purge"])
+            .envs(self.env().iter().map(|(k, v)| (*k, v.as_str())))
+            .output();
+    }
+}
+
+/// `zookeeper://first?backup=rest&group=<root>&<extra>` for a connect string: `root` isolates
+/// a test's nodes.
+pub fn zk_url(connect: &str, root: &str, extra: &str) -> Url {
+    let mut hosts = connect.split(',');
+    let first = hosts.next().unwrap();
+    let backup: Vec<&str> = hosts.collect();
+    let mut s = format!("zookeeper://{first}?group={root}");
+    if !backup.is_empty() {
+        s.push_str(&format!("&backup={}", backup.join(",")));
+    }
+    if !extra.is_empty() {
+        s.push('&');
+        s.push_str(extra);
+    }
+    Url::parse(&s).unwrap()
+}
+
+/// A unique registry root for one test.
+pub fn unique_root(test: &str) -> String {
+    format!("t-{test}-{:x}", random_u64() % 0xffff_ffff)
+}
+
+/// Connects a registry.
+pub async fn zk_registry(url: &Url) -> Arc<ZookeeperRegistry> {
+    Arc::new(
+        ZookeeperRegistry::connect(url)
+            .await
+            .expect("registry connects"),
+    )
+}
+
+/// Serializes the tests of one binary that start their own servers and processes, so they do
+/// not compete for the 2 cores (hold the guard for the whole test).
+pub async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    LOCK.lock().await
+}
