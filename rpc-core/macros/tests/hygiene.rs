@@ -22,7 +22,7 @@ pub mod default_path {
             c: ::std::vec::Vec<u8>,
         ) -> ::std::result::Result<::std::string::String, ::dubbo_rpc::RpcError>;
         /// No arguments, unit result, `#[cfg]`.
-        #[cfg(all())]
+        #[cfg(test)]
         async fn unit(&self) -> ::std::result::Result<(), ::dubbo_rpc::RpcError>;
         /// An override.
         #[dubbo(name = "other", parameter_types = "I")]
@@ -48,6 +48,10 @@ pub mod default_path {
             call: i32,
             args: i32,
             inner: i32,
+        ) -> ::std::result::Result<Pojo, ::dubbo_rpc::RpcError>;
+        /// More arguments named like the expansion's locals.
+        async fn clash_more(
+            &self,
             value: i32,
             error: i32,
             decoder: i32,

@@ -58,6 +58,8 @@ impl ServiceGenerator<'_> {
             }
         });
         quote! {
+            // The methods mirror the trait's signatures; lints about their shape belong there.
+            #[allow(clippy::too_many_arguments)]
             impl #client {
                 #(#methods)*
             }
@@ -72,7 +74,7 @@ impl ServiceGenerator<'_> {
                 }
             }
 
-            #[allow(deprecated)]
+            #[allow(deprecated, clippy::too_many_arguments)]
             #[#krate::codegen::async_trait]
             impl #service for #client {
                 #(#delegates)*
