@@ -20,6 +20,7 @@
 //! * `Invoke` encodes the request and waits on the shared connection to that provider.
 
 mod builder;
+pub mod generic;
 pub mod invocation;
 pub mod settings;
 

@@ -132,6 +132,8 @@ pub struct ArgsDecoder<'a> {
 
 impl<'a> ArgsDecoder<'a> {
     /// Decodes the next argument.
+    // Not an `Iterator`: each call decodes a different type.
+    #[allow(clippy::should_implement_trait)]
     pub fn next<T: Deserialize<'a>>(&mut self) -> Result<T, RpcError> {
         let index = self.index;
         self.index += 1;

@@ -12,6 +12,9 @@ use crate::codec::body::{self, DecodedRequest};
 use crate::server::handler::{BoxFuture, ServerCall, ServerReply, ServiceHandler};
 use crate::status::StatusCode;
 
+#[path = "generic.rs"]
+mod generic;
+
 /// Java's `$echo`: every exported service answers it with its argument.
 const ECHO_METHOD: &str = "$echo";
 const ECHO_DESCRIPTOR: &str = "Ljava/lang/Object;";
@@ -47,7 +50,12 @@ impl Exported {
     }
 }
 
-fn service_key(group: Option<&str>, path: &str, version: Option<&str>, port: Option<u16>) -> String {
+fn service_key(
+    group: Option<&str>,
+    path: &str,
+    version: Option<&str>,
+    port: Option<u16>,
+) -> String {
     let mut key = String::new();
     if let Some(g) = group {
         key.push_str(g);
@@ -114,6 +122,13 @@ impl Router {
             return ready(echo(&body, &request, with_attachments));
         }
         let descriptor = exported.handler.descriptor();
+        if generic::is_generic_call(&request.method, &request.parameter_types)
+            && descriptor
+                .find_method(&request.method, &request.parameter_types)
+                .is_none()
+        {
+            return generic::invoke(exported.handler.clone(), body, request, with_attachments);
+        }
         let Some(index) = descriptor.find_method(&request.method, &request.parameter_types) else {
             return ready(ServerReply::error(
                 StatusCode::BAD_REQUEST,
@@ -124,7 +139,13 @@ impl Router {
                 ),
             ));
         };
-        let call = ServerCall::new(index, body, request.args, request.attachments, with_attachments);
+        let call = ServerCall::new(
+            index,
+            body,
+            request.args,
+            request.attachments,
+            with_attachments,
+        );
         exported.handler.call(call)
     }
 
@@ -168,6 +189,9 @@ fn echo(body: &Bytes, request: &DecodedRequest, with_attachments: bool) -> Serve
     };
     match body::encode_value_response(&value, with_attachments) {
         Ok(b) => ServerReply::ok(b),
-        Err(e) => ServerReply::error(StatusCode::BAD_RESPONSE, &format!("Failed to send response: {e}")),
+        Err(e) => ServerReply::error(
+            StatusCode::BAD_RESPONSE,
+            &format!("Failed to send response: {e}"),
+        ),
     }
 }
