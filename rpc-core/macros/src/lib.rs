@@ -31,16 +31,47 @@ use syn::parse_macro_input;
 
 /// Turns a trait into a Dubbo service: a server adapter, a typed client and a descriptor.
 ///
-/// ```
+/// ```no_run
+/// use dubbo_rpc::{Client, RpcError};
+///
 /// #[dubbo_rpc::service(interface = "org.apache.dubbo.demo.DemoService", version = "1.0.0")]
 /// pub trait DemoService {
 ///     /// Java: `String sayHello(String name)`.
-///     async fn say_hello(&self, name: String) -> Result<String, dubbo_rpc::RpcError>;
-///     /// An overload with its Java name and declared parameter types given explicitly.
-///     #[dubbo(name = "sayHello", parameter_types = "Ljava/lang/String;I")]
-///     async fn say_hello_times(&self, name: String, times: i32)
-///         -> Result<String, dubbo_rpc::RpcError>;
+///     async fn say_hello(&self, name: String) -> Result<String, RpcError>;
+///     /// Java: `String sayHello(String name, int times)`, an overload: the Java name is
+///     /// given, and the declared parameter types could be (`"Ljava/lang/String;I"`).
+///     #[dubbo(name = "sayHello")]
+///     async fn say_hello_times(&self, name: String, times: i32) -> Result<String, RpcError>;
 /// }
+///
+/// struct Demo;
+///
+/// // Implementations use `async_trait`, as the trait does.
+/// #[dubbo_rpc::async_trait]
+/// impl DemoService for Demo {
+///     async fn say_hello(&self, name: String) -> Result<String, RpcError> {
+///         Ok(format!("Hello {name}"))
+///     }
+///     async fn say_hello_times(&self, name: String, times: i32) -> Result<String, RpcError> {
+///         Ok(format!("Hello {name}").repeat(times as usize))
+///     }
+/// }
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// // Provider: serve the implementation.
+/// let server = dubbo_rpc::server::Server::builder()
+///     .add_service(DemoServiceServer::new(Demo))
+///     .serve()
+///     .await?;
+///
+/// // Consumer: a typed client.
+/// let client: DemoServiceClient = Client::builder()
+///     .url("dubbo://127.0.0.1:20880")
+///     .build()
+///     .await?;
+/// assert_eq!(client.say_hello("world".into()).await?, "Hello world");
+/// # server.shutdown().await;
+/// # Ok(()) }
 /// ```
 ///
 /// # Attribute keys
@@ -52,21 +83,34 @@ use syn::parse_macro_input;
 /// # Methods
 ///
 /// Every method is an `async fn` taking `&self` and owned, typed arguments bound to plain
-/// identifiers, and returns `Result<T, E>`, where `T` is serde-serializable and
-/// deserializable and `E: Into<RpcError> + From<RpcError>` (`RpcError` itself qualifies). The
-/// Java method name is the lowerCamelCase of the Rust name, and the JVM parameter descriptor
-/// the concatenation of each argument type's `JavaType::descriptor()`. A method can override
-/// both with `#[dubbo(name = "...", parameter_types = "...")]`; with `parameter_types` given, the
-/// argument types need not implement `JavaType`.
+/// identifiers, and returns `Result<T, E>`:
+///
+/// * `T` and the argument types implement serde's `Serialize` and `DeserializeOwned` (the
+///   server decodes arguments and encodes `T`; the client the other way round);
+/// * `E: Into<RpcError> + From<RpcError>`, so the server can send an `Err` as a Java
+///   exception and the client can return transport and codec failures as `E`. `RpcError`
+///   itself qualifies.
+///
+/// The Java method name is the lowerCamelCase of the Rust name (`get_user_by_id` is
+/// `getUserById`, `r#type` is `type`), and the JVM parameter descriptor the concatenation of
+/// each argument type's `JavaType::descriptor()` (`i32` is `I`, `Option<i32>` is
+/// `Ljava/lang/Integer;`, `Vec<u8>` is `[B` …). A method can override both with
+/// `#[dubbo(name = "...", parameter_types = "...")]`; with `parameter_types` given, the
+/// argument types need not implement `JavaType`. Two methods may share a Java name (Java
+/// overloads) but not a name and a descriptor. `#[cfg]` on a method applies to everything
+/// generated for it; doc comments and other attributes stay on the trait's method.
 ///
 /// # Generated items (for a trait `DemoService`)
 ///
 /// * the trait itself, made object-safe with `async_trait` and given `Send + Sync + 'static`
 ///   supertraits;
-/// * `DemoServiceServer<T>`: `new(T)`, `from_arc(Arc<T>)`, `get_ref()`, and the runtime's
-///   `ServiceHandler` and `NamedService` traits;
-/// * `DemoServiceClient`: `ServiceClient`, an inherent `async fn` per method, and the trait
-///   itself (delegating to those methods).
+/// * `DemoServiceServer<T>`: `new(T)`, `from_arc(Arc<T>)`, `get_ref()`, `Clone`, `Debug`,
+///   and the runtime's `ServiceHandler` and `NamedService` traits;
+/// * `DemoServiceClient`: `Clone`, `Debug`, `ServiceClient`, an inherent `async fn` per
+///   method, and the trait itself (delegating to those methods), so a client can be used
+///   wherever an implementation is expected.
+///
+/// The server and client get the trait's visibility.
 #[proc_macro_attribute]
 pub fn service(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::service(attr.into(), item.into()).into()

@@ -176,7 +176,7 @@ async fn routing_after_cfg_methods() {
     use dubbo_rpc::codegen::{ArgsEncoder, ServerCall, ServiceHandler};
 
     struct Impl;
-    #[dubbo_rpc::codegen::async_trait]
+    #[dubbo_rpc::async_trait]
     impl Edge for Impl {
         async fn r#type(&self, r#match: String) -> Result<String, RpcError> {
             Ok(r#match)
@@ -224,7 +224,7 @@ trait Custom {
 
 struct CustomImpl;
 
-#[dubbo_rpc::codegen::async_trait]
+#[dubbo_rpc::async_trait]
 impl Custom for CustomImpl {
     async fn check(&self, input: String) -> Result<bool, AppError> {
         Err(AppError(format!("bad input {input}")))

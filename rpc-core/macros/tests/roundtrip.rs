@@ -21,7 +21,7 @@ pub trait DemoService {
 
 struct Demo;
 
-#[dubbo_rpc::codegen::async_trait]
+#[dubbo_rpc::async_trait]
 impl DemoService for Demo {
     async fn say_hello(&self, name: String) -> Result<String, RpcError> {
         Ok(format!("Hello {name}"))

@@ -26,7 +26,7 @@ struct Demo {
     pings: AtomicUsize,
 }
 
-#[dubbo_rpc::codegen::async_trait]
+#[dubbo_rpc::async_trait]
 impl DemoService for Demo {
     async fn say_hello(&self, name: String) -> Result<String, RpcError> {
         Ok(format!("Hello {name}"))
