@@ -95,10 +95,7 @@ async fn client_calls_server_over_tcp() {
     assert_eq!(greet_twice(&client).await.unwrap(), "Hello a, Hello b");
     assert_eq!(greet_twice(&Demo).await.unwrap(), "Hello a, Hello b");
 
-    // No `server.shutdown()`: at HEAD it waits forever once a consumer has connected (the
-    // connection's sender kept in `ServerState` keeps its writer task alive); the runtime
-    // ends with the test.
-    drop(server);
+    server.shutdown().await;
 }
 
 /// Many calls in flight on one client, each answered with its own argument.
@@ -125,5 +122,5 @@ async fn concurrent_calls() {
         let (i, reply) = call.await.unwrap();
         assert_eq!(reply.unwrap(), format!("Hello n{i}"));
     }
-    drop(server);
+    server.shutdown().await;
 }
