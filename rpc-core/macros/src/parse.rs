@@ -169,14 +169,10 @@ fn check_trait_header(item: &ItemTrait, errors: &mut Errors) {
 /// Whether `path` is `core::marker::Send`/`Sync` (or the `std` or `::`-prefixed forms).
 fn is_marker_path(path: &syn::Path) -> bool {
     let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-    matches!(
-        names
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .as_slice(),
-        ["core" | "std", "marker", "Send" | "Sync"]
-    )
+    names.len() == 3
+        && (names[0] == "core" || names[0] == "std")
+        && names[1] == "marker"
+        && (names[2] == "Send" || names[2] == "Sync")
 }
 
 impl RpcMethod {
