@@ -13,6 +13,7 @@
 //!   class definitions are read iteratively, so no input can overflow the stack.
 //! - No allocation is sized from a length prefix beyond the bytes that remain.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
@@ -46,14 +47,19 @@ impl Default for Limits {
     }
 }
 
+/// A class definition. Names are borrowed from the input when they were plain
+/// single-chunk UTF-8 (always, in practice); the field names of all classes share
+/// one vector, so a body's definitions cost two allocations in all.
 #[derive(Debug, Clone)]
-struct ClassDef {
-    name: String,
-    fields: Vec<String>,
+struct ClassDef<'de> {
+    name: Cow<'de, str>,
+    /// `field_names[first..first + len]`.
+    first: usize,
+    len: usize,
 }
 
 /// One entry of the reference table.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct RefEntry {
     /// Offset of the list/map/object tag (for replay on the typed path).
     pos: usize,
@@ -64,17 +70,58 @@ struct RefEntry {
     done: bool,
 }
 
+/// The reference table. The first entries live inline: most bodies hold a handful
+/// of lists, maps and objects, and a heap allocation per body is measurable.
+#[derive(Debug, Clone)]
+struct RefTable {
+    inline: [RefEntry; 16],
+    len: usize,
+    spill: Vec<RefEntry>,
+}
+
+impl RefTable {
+    fn new() -> Self {
+        RefTable {
+            inline: [RefEntry::default(); 16],
+            len: 0,
+            spill: Vec::new(),
+        }
+    }
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn push(&mut self, e: RefEntry) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => *slot = e,
+            None => self.spill.push(e),
+        }
+        self.len += 1;
+    }
+    fn get_mut(&mut self, i: usize) -> &mut RefEntry {
+        match self.inline.get_mut(i) {
+            Some(e) => e,
+            None => &mut self.spill[i - 16],
+        }
+    }
+}
+
 /// A string read from the input: borrowed when it was one chunk of plain UTF-8.
 enum Text<'de> {
     Borrowed(&'de str),
     Owned(String),
 }
 
-impl Text<'_> {
+impl<'de> Text<'de> {
     fn into_string(self) -> String {
         match self {
             Text::Borrowed(s) => s.to_owned(),
             Text::Owned(s) => s,
+        }
+    }
+    fn into_cow(self) -> Cow<'de, str> {
+        match self {
+            Text::Borrowed(s) => Cow::Borrowed(s),
+            Text::Owned(s) => Cow::Owned(s),
         }
     }
 }
@@ -107,9 +154,10 @@ pub struct Deserializer<'de> {
     pos: usize,
     limits: Limits,
     depth: usize,
-    classes: Vec<ClassDef>,
+    classes: Vec<ClassDef<'de>>,
+    field_names: Vec<Cow<'de, str>>,
     types: Vec<String>,
-    refs: Vec<RefEntry>,
+    refs: RefTable,
     // Cursors equal the table lengths, except while replaying a reference: then
     // definitions/types/refs met again are counted instead of added.
     class_cursor: usize,
@@ -143,8 +191,9 @@ impl<'de> Deserializer<'de> {
             limits,
             depth: 0,
             classes: Vec::new(),
+            field_names: Vec::new(),
             types: Vec::new(),
-            refs: Vec::new(),
+            refs: RefTable::new(),
             class_cursor: 0,
             type_cursor: 0,
             ref_cursor: 0,
@@ -366,7 +415,32 @@ impl<'de> Deserializer<'de> {
     }
 
     /// Reads a string whose first chunk tag (already consumed) is `tag`.
-    fn text(&mut self, mut tag: u8, at: usize) -> Result<Text<'de>> {
+    #[inline]
+    fn text(&mut self, tag: u8, at: usize) -> Result<Text<'de>> {
+        // Fast path for the common case: one final chunk of ASCII.
+        let (units, hdr) = match tag {
+            0x00..=0x1f => (usize::from(tag), 0),
+            0x30..=0x33 => match self.input.get(self.pos) {
+                Some(&b) => ((usize::from(tag - 0x30) << 8) | usize::from(b), 1),
+                None => return Err(self.eof()),
+            },
+            _ => return self.text_chunks(tag, at),
+        };
+        let start = self.pos + hdr;
+        let input: &'de [u8] = self.input;
+        if let Some(bytes) = input.get(start..start + units) {
+            if bytes.is_ascii() {
+                if let Ok(s) = std::str::from_utf8(bytes) {
+                    self.pos = start + units;
+                    return Ok(Text::Borrowed(s));
+                }
+            }
+        }
+        self.text_chunks(tag, at)
+    }
+
+    /// The general string reader: any chunking, CESU-8, validation.
+    fn text_chunks(&mut self, mut tag: u8, at: usize) -> Result<Text<'de>> {
         let mut owned: Option<String> = None;
         let mut high: Option<u32> = None;
         let mut tag_at = at;
@@ -508,14 +582,25 @@ impl<'de> Deserializer<'de> {
     }
 
     fn class_def(&mut self) -> Result<()> {
-        let name = self.string_value("class name")?.into_string();
+        let name = self.string_value("class name")?.into_cow();
         let n = self.length("field count")?;
-        let mut fields = Vec::with_capacity(n.min(256));
-        for _ in 0..n {
-            fields.push(self.string_value("field name")?.into_string());
+        // Replaying a reference re-reads definitions that are already in the table.
+        let new = self.class_cursor >= self.classes.len();
+        let first = self.field_names.len();
+        if new && self.field_names.capacity() == 0 {
+            self.field_names.reserve(32);
         }
-        if self.class_cursor >= self.classes.len() {
-            self.classes.push(ClassDef { name, fields });
+        for _ in 0..n {
+            let f = self.string_value("field name")?.into_cow();
+            if new {
+                self.field_names.push(f);
+            }
+        }
+        if new {
+            if self.classes.capacity() == 0 {
+                self.classes.reserve(8);
+            }
+            self.classes.push(ClassDef { name, first, len: n });
         }
         self.class_cursor += 1;
         Ok(())
@@ -573,7 +658,7 @@ impl<'de> Deserializer<'de> {
     }
 
     fn ref_done(&mut self, idx: usize) {
-        self.refs[idx].done = true;
+        self.refs.get_mut(idx).done = true;
     }
 
     /// Index of a back-reference whose `Q` (already consumed) was at `at`.
@@ -589,7 +674,7 @@ impl<'de> Deserializer<'de> {
     /// with the tables rewound to what they were when it began.
     fn replay<R>(&mut self, at: usize, f: impl FnOnce(&mut Self) -> Result<R>) -> Result<R> {
         let n = self.ref_index(at)?;
-        let e = self.refs[n];
+        let e = *self.refs.get_mut(n);
         if !e.done {
             return Err(self.error(
                 ErrorKind::Unsupported(
@@ -714,11 +799,11 @@ impl<'de> Deserializer<'de> {
                 let d = self.object_def(tag)?;
                 let r = self.add_ref(at);
                 self.enter(at)?;
-                let class = self.classes[d].name.clone();
-                let n = self.classes[d].fields.len();
+                let class = self.classes[d].name.to_string();
+                let ClassDef { first, len: n, .. } = self.classes[d];
                 let mut fields = Vec::with_capacity(n);
                 for i in 0..n {
-                    let name = self.classes[d].fields[i].clone();
+                    let name = self.field_names[first + i].to_string();
                     fields.push((name, self.value()?));
                 }
                 self.leave();
@@ -789,7 +874,7 @@ impl<'de> Deserializer<'de> {
                 let d = self.object_def(tag)?;
                 let r = self.add_ref(at);
                 self.enter(at)?;
-                for _ in 0..self.classes[d].fields.len() {
+                for _ in 0..self.classes[d].len {
                     self.skip()?;
                 }
                 self.leave();
@@ -883,7 +968,7 @@ impl<'de> Deserializer<'de> {
         let def = self.object_def(tag)?;
         let r = self.add_ref(at);
         self.enter(at)?;
-        let n = self.classes[def].fields.len();
+        let n = self.classes[def].len;
         let mut acc = ObjectAccess {
             de: self,
             def,
@@ -910,8 +995,9 @@ impl<'de> Deserializer<'de> {
                 let r = self.add_ref(at);
                 self.enter(at)?;
                 let mut name: Option<Text<'de>> = None;
-                for i in 0..self.classes[def].fields.len() {
-                    if name.is_none() && self.classes[def].fields[i] == "name" {
+                let ClassDef { first, len, .. } = self.classes[def];
+                for i in 0..len {
+                    if name.is_none() && self.field_names[first + i] == "name" {
                         name = Some(self.string_value("enum constant name")?);
                     } else {
                         self.skip()?;
@@ -1181,13 +1267,16 @@ impl<'de> de::MapAccess<'de> for ObjectAccess<'_, 'de> {
         if self.i >= self.n {
             return Ok(None);
         }
-        let name: &str = &self.de.classes[self.def].fields[self.i];
+        let at = self.de.pos;
+        let r = match &self.de.field_names[self.de.classes[self.def].first + self.i] {
+            Cow::Borrowed(name) => {
+                seed.deserialize(de::value::BorrowedStrDeserializer::<Error>::new(*name))
+            }
+            Cow::Owned(name) => seed.deserialize(de::value::StrDeserializer::<Error>::new(name)),
+        };
         self.i += 1;
         self.value_pending = true;
-        let at = self.de.pos;
-        seed.deserialize(de::value::StrDeserializer::<Error>::new(name))
-            .map(Some)
-            .map_err(|e| e.at(at))
+        r.map(Some).map_err(|e| e.at(at))
     }
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
         self.value_pending = false;
@@ -1316,10 +1405,20 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         self.deserialize_any(visitor)
     }
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_any(visitor)
+        let (tag, at) = self.next_tag()?;
+        match tag {
+            0x00..=0x1f | 0x30..=0x33 | BC_STRING | BC_STRING_CHUNK => {
+                match self.text(tag, at)? {
+                    Text::Borrowed(s) => visitor.visit_borrowed_str(s),
+                    Text::Owned(s) => visitor.visit_string(s),
+                }
+                .map_err(|e: Error| e.at(at))
+            }
+            _ => self.any_tagged(tag, at, visitor),
+        }
     }
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_any(visitor)
+        self.deserialize_str(visitor)
     }
     fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         self.deserialize_any(visitor)
@@ -1440,7 +1539,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_any(visitor)
+        self.deserialize_str(visitor)
     }
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {

@@ -61,32 +61,37 @@ impl fmt::Display for ErrorKind {
 /// A Hessian encoding or decoding error with the byte offset where it was detected.
 ///
 /// For encoding errors the offset is the length of the output at that time.
+/// Boxed so that `Result<T, Error>` stays one word wider than `T` on the hot path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Inner {
     offset: usize,
     kind: ErrorKind,
 }
 
 impl Error {
     /// Creates an error of `kind` at byte `offset`.
+    #[cold]
     pub fn new(kind: ErrorKind, offset: usize) -> Self {
-        Error { offset, kind }
+        Error(Box::new(Inner { offset, kind }))
     }
 
     /// The byte offset (into the decoded input or the encoded output).
     pub fn offset(&self) -> usize {
-        self.offset
+        self.0.offset
     }
 
     /// What went wrong.
     pub fn kind(&self) -> &ErrorKind {
-        &self.kind
+        &self.0.kind
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "hessian: {} at byte {}", self.kind, self.offset)
+        write!(f, "hessian: {} at byte {}", self.0.kind, self.0.offset)
     }
 }
 
@@ -108,8 +113,8 @@ impl serde::de::Error for Error {
 impl Error {
     /// Fills in the offset of errors created without one (serde's `custom`).
     pub(crate) fn at(mut self, offset: usize) -> Self {
-        if self.offset == usize::MAX {
-            self.offset = offset;
+        if self.0.offset == usize::MAX {
+            self.0.offset = offset;
         }
         self
     }
