@@ -233,3 +233,37 @@ fn mixed_fleet() {
         failures.join("\n")
     );
 }
+
+/// Not a Java direction: the same Rust driver against the Rust provider alone, so every case
+/// (the Rust provider's `$invoke` from a Rust generic client included) is checked without the
+/// randomness of the mixed fleet.
+#[test]
+fn rust_consumer_to_rust_provider() {
+    let root = harness::unique("interop-r2r");
+    let url = harness::registry_url(&root);
+    let rt = runtime();
+    let report = rt.block_on(async {
+        let reg = registry(&url).await;
+        let server = serve_provider(
+            Some(reg.clone()),
+            harness::loopback_host(),
+            0,
+            "rust-interop-provider",
+            "rust",
+        )
+        .await
+        .expect("Rust provider serves");
+        let clients = Clients::connect(reg, Duration::from_secs(30))
+            .await
+            .expect("Rust provider discovered in ZooKeeper");
+        let report = consumer::run_cases(&clients, Expect::Rust, None).await;
+        server.shutdown().await;
+        report
+    });
+    let failures = rust_summary("rust->rust", &report);
+    assert!(
+        failures.is_empty(),
+        "failed cases:\n{}",
+        failures.join("\n")
+    );
+}
