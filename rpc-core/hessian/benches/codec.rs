@@ -3,6 +3,9 @@
 //!
 //! Run: `cargo bench -p dubbo-hessian2 --bench codec`
 
+// criterion_group!/criterion_main! generate undocumented items.
+#![allow(missing_docs)]
+
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::Duration;
@@ -64,11 +67,20 @@ struct Request<'a> {
 
 fn sample_user() -> User {
     User {
-        tags: vec!["vip".into(), "beta".into(), "cn-north".into(), "mobile".into()],
-        props: [("locale", "zh_CN"), ("theme", "dark"), ("plan", "enterprise")]
-            .into_iter()
-            .map(|(k, v)| (k.into(), v.into()))
-            .collect(),
+        tags: vec![
+            "vip".into(),
+            "beta".into(),
+            "cn-north".into(),
+            "mobile".into(),
+        ],
+        props: [
+            ("locale", "zh_CN"),
+            ("theme", "dark"),
+            ("plan", "enterprise"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect(),
         address: Address {
             zip: "100080".into(),
             city: "Beijing".into(),
@@ -175,7 +187,9 @@ struct AddressRef<'a> {
 
 fn decode_borrowed(body: &[u8]) -> (Vec<&str>, UserRef<'_>, HashMap<&str, &str>) {
     let mut de = Deserializer::new(body);
-    let head: Vec<&str> = (0..7).map(|_| <&str>::deserialize(&mut de).unwrap()).collect();
+    let head: Vec<&str> = (0..7)
+        .map(|_| <&str>::deserialize(&mut de).unwrap())
+        .collect();
     let user = UserRef::deserialize(&mut de).unwrap();
     let att = HashMap::deserialize(&mut de).unwrap();
     (head, user, att)
@@ -242,7 +256,9 @@ fn bench(c: &mut Criterion) {
             black_box(out.len())
         })
     });
-    g.bench_function("decode/typed", |b| b.iter(|| black_box(decode(black_box(&body)))));
+    g.bench_function("decode/typed", |b| {
+        b.iter(|| black_box(decode(black_box(&body))))
+    });
     g.bench_function("decode/typed_zero_copy", |b| {
         b.iter(|| black_box(decode_borrowed(black_box(&body))))
     });

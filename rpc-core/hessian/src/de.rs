@@ -600,7 +600,11 @@ impl<'de> Deserializer<'de> {
             if self.classes.capacity() == 0 {
                 self.classes.reserve(8);
             }
-            self.classes.push(ClassDef { name, first, len: n });
+            self.classes.push(ClassDef {
+                name,
+                first,
+                len: n,
+            });
         }
         self.class_cursor += 1;
         Ok(())
@@ -1048,10 +1052,9 @@ impl<'de> Deserializer<'de> {
             Some(Num::Long(l)) => visitor.visit_i64(l),
             Some(Num::Double(d)) => {
                 // Lossless only: an integral double within i64 range.
-                if d.fract() == 0.0
-                    && d >= -9.223_372_036_854_775_808e18
-                    && d < 9.223_372_036_854_775_808e18
-                {
+                // 2^63 as f64: the range an i64 holds exactly at its ends.
+                const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+                if d.fract() == 0.0 && (-TWO_63..TWO_63).contains(&d) {
                     visitor.visit_i64(d as i64)
                 } else {
                     visitor.visit_f64(d)
@@ -1270,7 +1273,7 @@ impl<'de> de::MapAccess<'de> for ObjectAccess<'_, 'de> {
         let at = self.de.pos;
         let r = match &self.de.field_names[self.de.classes[self.def].first + self.i] {
             Cow::Borrowed(name) => {
-                seed.deserialize(de::value::BorrowedStrDeserializer::<Error>::new(*name))
+                seed.deserialize(de::value::BorrowedStrDeserializer::<Error>::new(name))
             }
             Cow::Owned(name) => seed.deserialize(de::value::StrDeserializer::<Error>::new(name)),
         };
@@ -1407,13 +1410,11 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         let (tag, at) = self.next_tag()?;
         match tag {
-            0x00..=0x1f | 0x30..=0x33 | BC_STRING | BC_STRING_CHUNK => {
-                match self.text(tag, at)? {
-                    Text::Borrowed(s) => visitor.visit_borrowed_str(s),
-                    Text::Owned(s) => visitor.visit_string(s),
-                }
-                .map_err(|e: Error| e.at(at))
+            0x00..=0x1f | 0x30..=0x33 | BC_STRING | BC_STRING_CHUNK => match self.text(tag, at)? {
+                Text::Borrowed(s) => visitor.visit_borrowed_str(s),
+                Text::Owned(s) => visitor.visit_string(s),
             }
+            .map_err(|e: Error| e.at(at)),
             _ => self.any_tagged(tag, at, visitor),
         }
     }

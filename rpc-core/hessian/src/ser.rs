@@ -36,8 +36,10 @@ struct ClassDef {
 /// there. With the names remembered from an earlier body the definition is written
 /// up front, exactly as Java does. A wrong hint (two Rust types sharing one Java
 /// name) is repaired when the instance ends.
-fn schema_cache() -> &'static RwLock<HashMap<&'static str, Arc<[&'static str]>>> {
-    static CACHE: OnceLock<RwLock<HashMap<&'static str, Arc<[&'static str]>>>> = OnceLock::new();
+type SchemaCache = RwLock<HashMap<&'static str, Arc<[&'static str]>>>;
+
+fn schema_cache() -> &'static SchemaCache {
+    static CACHE: OnceLock<SchemaCache> = OnceLock::new();
     CACHE.get_or_init(Default::default)
 }
 

@@ -39,7 +39,11 @@ fn agree(ours: &Value, theirs: &H, n: &mut usize, path: &str) -> Result<(), Stri
                 HList::Untyped(v) => (None, v),
             };
             if ty.as_deref() != tty || items.len() != titems.len() {
-                return Err(format!("{path}: list {ty:?}/{} vs {tty:?}/{}", items.len(), titems.len()));
+                return Err(format!(
+                    "{path}: list {ty:?}/{} vs {tty:?}/{}",
+                    items.len(),
+                    titems.len()
+                ));
             }
             for (i, (a, b)) in items.iter().zip(titems).enumerate() {
                 agree(a, b, n, &format!("{path}[{i}]"))?;
@@ -56,7 +60,9 @@ fn agree(ours: &Value, theirs: &H, n: &mut usize, path: &str) -> Result<(), Stri
             }
             for (k, v) in entries {
                 let key = to_h(k).ok_or_else(|| format!("{path}: non-scalar key"))?;
-                let tv = tm.get(&key).ok_or_else(|| format!("{path}: hessian_rs lacks key {k:?}"))?;
+                let tv = tm
+                    .get(&key)
+                    .ok_or_else(|| format!("{path}: hessian_rs lacks key {k:?}"))?;
                 agree(v, tv, n, &format!("{path}[{k:?}]"))?;
             }
             Ok(())
@@ -73,7 +79,9 @@ fn agree(ours: &Value, theirs: &H, n: &mut usize, path: &str) -> Result<(), Stri
             }
             Ok(())
         }
-        _ => Err(format!("{path}: shape differs: ours {ours:?} theirs {theirs:?}")),
+        _ => Err(format!(
+            "{path}: shape differs: ours {ours:?} theirs {theirs:?}"
+        )),
     }
 }
 
@@ -115,7 +123,11 @@ fn differential(set: Set) -> (usize, usize, Vec<String>) {
             Err(e) => failures.push(format!("{}: {e}", case.name)),
         }
     }
-    assert!(failures.is_empty(), "{set:?} disagreements:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{set:?} disagreements:\n{}",
+        failures.join("\n")
+    );
     (agreed_cases, scalars, theirs_failed)
 }
 
@@ -123,7 +135,10 @@ fn differential(set: Set) -> (usize, usize, Vec<String>) {
 fn caucho_vectors_agree_with_hessian_rs() {
     let (cases, scalars, failed) = differential(Set::Caucho);
     println!("caucho: {cases} cases agree ({scalars} scalars); hessian_rs failed on {failed:?}");
-    assert_eq!(failed, ["str_emoji", "str_emoji_mixed", "str_emoji_chunk_edge"]);
+    assert_eq!(
+        failed,
+        ["str_emoji", "str_emoji_mixed", "str_emoji_chunk_edge"]
+    );
     assert_eq!(cases, 145);
 }
 
@@ -131,7 +146,10 @@ fn caucho_vectors_agree_with_hessian_rs() {
 fn hessian_lite_vectors_agree_with_hessian_rs() {
     let (cases, scalars, failed) = differential(Set::Lite);
     println!("lite: {cases} cases agree ({scalars} scalars); hessian_rs failed on {failed:?}");
-    assert_eq!(failed, ["str_emoji", "str_emoji_mixed", "str_emoji_chunk_edge"]);
+    assert_eq!(
+        failed,
+        ["str_emoji", "str_emoji_mixed", "str_emoji_chunk_edge"]
+    );
     assert_eq!(cases, 146);
 }
 
@@ -152,7 +170,9 @@ fn hessian_rs_decodes_our_reencoded_bytes_identically() {
             }
             let mut de = hessian_rs::de::Deserializer::new(&out);
             for (i, v) in ours.iter().enumerate() {
-                let t = de.read_value().unwrap_or_else(|e| panic!("{}: {e}", case.name));
+                let t = de
+                    .read_value()
+                    .unwrap_or_else(|e| panic!("{}: {e}", case.name));
                 let mut n = 0;
                 agree(v, &t, &mut n, &format!("value{i}")).unwrap();
             }

@@ -14,9 +14,17 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 fn check_err(input: &[u8], e: &dubbo_hessian2::Error) {
-    assert!(e.offset() <= input.len(), "offset {} beyond input {}: {e}", e.offset(), input.len());
+    assert!(
+        e.offset() <= input.len(),
+        "offset {} beyond input {}: {e}",
+        e.offset(),
+        input.len()
+    );
     let text = e.to_string();
-    assert!(text.starts_with("hessian: ") && text.contains(" at byte "), "{text}");
+    assert!(
+        text.starts_with("hessian: ") && text.contains(" at byte "),
+        "{text}"
+    );
 }
 
 /// Reads values with `read_value` and, independently, skips them with `skip_value`;
@@ -42,12 +50,19 @@ fn exercise_fast(input: &[u8], values: usize) -> usize {
             Ok(()) => skipped += 1,
             Err(e) => {
                 check_err(input, &e);
-                assert_eq!(Some(e.offset()), read_end, "skip and read fail at different offsets");
+                assert_eq!(
+                    Some(e.offset()),
+                    read_end,
+                    "skip and read fail at different offsets"
+                );
                 break;
             }
         }
     }
-    assert_eq!(read, skipped, "skip_value and read_value disagree on {input:02x?}");
+    assert_eq!(
+        read, skipped,
+        "skip_value and read_value disagree on {input:02x?}"
+    );
     read
 }
 
@@ -134,13 +149,19 @@ fn chunk_headers(bytes: &[u8]) -> Vec<usize> {
         out.push(p);
         let t = bytes[p];
         let (hdr, data) = match t {
-            b'A' | b'B' => (3, usize::from(u16::from_be_bytes([bytes[p + 1], bytes[p + 2]]))),
+            b'A' | b'B' => (
+                3,
+                usize::from(u16::from_be_bytes([bytes[p + 1], bytes[p + 2]])),
+            ),
             0x20..=0x2f => (1, usize::from(t - 0x20)),
             0x34..=0x37 => (2, (usize::from(t - 0x34) << 8) | usize::from(bytes[p + 1])),
             // Strings: the big vectors are ASCII apart from one emoji; walk by units.
             _ => {
                 let (hdr, units) = match t {
-                    b'R' | b'S' => (3, usize::from(u16::from_be_bytes([bytes[p + 1], bytes[p + 2]]))),
+                    b'R' | b'S' => (
+                        3,
+                        usize::from(u16::from_be_bytes([bytes[p + 1], bytes[p + 2]])),
+                    ),
                     0x30..=0x33 => (2, (usize::from(t - 0x30) << 8) | usize::from(bytes[p + 1])),
                     _ => (1, usize::from(t)),
                 };
@@ -177,7 +198,11 @@ fn every_truncation_of_every_vector_fails_cleanly() {
         let len = case.bytes.len();
         let big = len > 16 * 1024;
         small_vectors += usize::from(!big);
-        let headers = if big { chunk_headers(&case.bytes) } else { Vec::new() };
+        let headers = if big {
+            chunk_headers(&case.bytes)
+        } else {
+            Vec::new()
+        };
         for cut in 0..len {
             let keep = !big
                 || cut < 300
@@ -191,7 +216,11 @@ fn every_truncation_of_every_vector_fails_cleanly() {
             tested += 1;
             let read = exercise(&case.bytes[..cut], case.values);
             // A strict prefix never holds all the values Java wrote.
-            assert!(read < case.values, "{}: prefix of {cut} bytes decoded", case.name);
+            assert!(
+                read < case.values,
+                "{}: prefix of {cut} bytes decoded",
+                case.name
+            );
         }
     }
     println!(
@@ -230,7 +259,13 @@ fn mutate(rng: &mut SmallRng, src: &[u8]) -> Vec<u8> {
                 let i = rng.gen_range(0..=len);
                 let n = rng.gen_range(1..=8);
                 let ins: Vec<u8> = (0..n)
-                    .map(|_| if rng.gen() { rng.gen() } else { INTERESTING[rng.gen_range(0..INTERESTING.len())] })
+                    .map(|_| {
+                        if rng.gen() {
+                            rng.gen()
+                        } else {
+                            INTERESTING[rng.gen_range(0..INTERESTING.len())]
+                        }
+                    })
                     .collect();
                 v.splice(i..i, ins);
             }
@@ -264,7 +299,11 @@ fn thousands_of_random_mutations_of_every_vector_fail_cleanly() {
     let mut failed = 0;
     for case in all_cases() {
         // Big vectors cost O(size) per decode; fewer of them keep the suite fast.
-        let n = if case.bytes.len() > 16 * 1024 { 300 } else { 2000 };
+        let n = if case.bytes.len() > 16 * 1024 {
+            300
+        } else {
+            2000
+        };
         for _ in 0..n {
             let input = mutate(&mut rng, &case.bytes);
             if exercise(&input, case.values) < case.values {
@@ -395,7 +434,13 @@ fn ten_thousand_refs_are_rejected_without_recursion() {
         assert!(matches!(e.kind(), ErrorKind::Unsupported(_)), "{e}");
         // Dangling refs.
         let e = Deserializer::new(&[0x51; DEEP]).read_value().unwrap_err();
-        assert!(matches!(e.kind(), ErrorKind::InvalidRef(_) | ErrorKind::UnexpectedTag { .. }), "{e}");
+        assert!(
+            matches!(
+                e.kind(),
+                ErrorKind::InvalidRef(_) | ErrorKind::UnexpectedTag { .. }
+            ),
+            "{e}"
+        );
     });
 }
 
@@ -440,9 +485,16 @@ fn nesting_up_to_the_default_limit_decodes_on_a_two_mib_stack() {
 fn configurable_depth_limit_applies() {
     let v = [0x79, 0x79, 0x79, 0x78];
     let limits = Limits { max_depth: 3 };
-    let e = Deserializer::with_limits(&v, limits).read_value().unwrap_err();
-    assert_eq!((e.kind(), e.offset()), (&ErrorKind::DepthLimitExceeded(3), 3));
-    Deserializer::with_limits(&v, Limits { max_depth: 4 }).read_value().unwrap();
+    let e = Deserializer::with_limits(&v, limits)
+        .read_value()
+        .unwrap_err();
+    assert_eq!(
+        (e.kind(), e.offset()),
+        (&ErrorKind::DepthLimitExceeded(3), 3)
+    );
+    Deserializer::with_limits(&v, Limits { max_depth: 4 })
+        .read_value()
+        .unwrap();
 }
 
 // ---- specific malformed inputs -------------------------------------------------
@@ -454,14 +506,20 @@ fn err(input: &[u8]) -> dubbo_hessian2::Error {
 #[test]
 fn huge_length_prefixes_fail_before_allocating() {
     for input in [
-        &[0x58, b'I', 0x7f, 0xff, 0xff, 0xff][..],     // list of i32::MAX items
-        &[0x58, b'I', 0xff, 0xff, 0xff, 0xff][..],     // negative length
+        &[0x58, b'I', 0x7f, 0xff, 0xff, 0xff][..], // list of i32::MAX items
+        &[0x58, b'I', 0xff, 0xff, 0xff, 0xff][..], // negative length
         &[b'C', 0x01, b'a', b'I', 0x7f, 0xff, 0xff, 0xff][..], // i32::MAX fields
-        &[b'S', 0xff, 0xff, b'a'][..],                 // 65535 units, 1 byte
+        &[b'S', 0xff, 0xff, b'a'][..],             // 65535 units, 1 byte
     ] {
         let e = err(input);
         assert!(e.offset() <= input.len());
-        assert!(matches!(e.kind(), ErrorKind::InvalidLength(_) | ErrorKind::UnexpectedEof), "{e}");
+        assert!(
+            matches!(
+                e.kind(),
+                ErrorKind::InvalidLength(_) | ErrorKind::UnexpectedEof
+            ),
+            "{e}"
+        );
     }
 }
 

@@ -62,13 +62,29 @@ struct Everything {
 fn text(rng: &mut SmallRng) -> String {
     // ASCII, Latin-1, CJK, emoji (surrogate pairs on the wire), NUL, and long strings
     // that cross the 32768-unit chunk boundary.
-    const POOL: &[char] = &['a', 'Z', '0', ' ', '\0', 'é', 'ß', '中', '文', '😀', '🎉', '\u{ffff}', '\u{10000}'];
+    const POOL: &[char] = &[
+        'a',
+        'Z',
+        '0',
+        ' ',
+        '\0',
+        'é',
+        'ß',
+        '中',
+        '文',
+        '😀',
+        '🎉',
+        '\u{ffff}',
+        '\u{10000}',
+    ];
     let len = match rng.gen_range(0..20) {
         0 => rng.gen_range(32700..33000),
         1 => 0,
         _ => rng.gen_range(0..40),
     };
-    (0..len).map(|_| POOL[rng.gen_range(0..POOL.len())]).collect()
+    (0..len)
+        .map(|_| POOL[rng.gen_range(0..POOL.len())])
+        .collect()
 }
 
 fn f32_any(rng: &mut SmallRng) -> f32 {
@@ -112,7 +128,9 @@ fn value(rng: &mut SmallRng, depth: u32) -> Value {
         7 => Value::Date(rng.gen_range(-1i64 << 45..1 << 45) / 1000 * 1000),
         8 => Value::List {
             ty: rng.gen::<bool>().then(|| "java.util.LinkedList".to_owned()),
-            items: (0..rng.gen_range(0..10)).map(|_| value(rng, depth + 1)).collect(),
+            items: (0..rng.gen_range(0..10))
+                .map(|_| value(rng, depth + 1))
+                .collect(),
         },
         9 => Value::Map {
             ty: rng.gen::<bool>().then(|| "java.util.TreeMap".to_owned()),
@@ -122,13 +140,22 @@ fn value(rng: &mut SmallRng, depth: u32) -> Value {
         },
         _ => Value::Object {
             class: "org.example.Dyn".into(),
-            fields: vec![("a".into(), value(rng, depth + 1)), ("b".into(), value(rng, depth + 1))],
+            fields: vec![
+                ("a".into(), value(rng, depth + 1)),
+                ("b".into(), value(rng, depth + 1)),
+            ],
         },
     }
 }
 
 fn everything(rng: &mut SmallRng, depth: u32) -> Everything {
-    let status = |rng: &mut SmallRng| if rng.gen() { Status::Active } else { Status::Disabled };
+    let status = |rng: &mut SmallRng| {
+        if rng.gen() {
+            Status::Active
+        } else {
+            Status::Disabled
+        }
+    };
     Everything {
         name: text(rng),
         flag: rng.gen(),
@@ -145,13 +172,21 @@ fn everything(rng: &mut SmallRng, depth: u32) -> Everything {
         maybe: rng.gen::<bool>().then(|| text(rng)),
         home: address(rng),
         others: (0..rng.gen_range(0..4)).map(|_| address(rng)).collect(),
-        scores: (0..rng.gen_range(0..4)).map(|_| (text(rng), rng.gen())).collect(),
-        sorted: (0..rng.gen_range(0..4)).map(|_| (rng.gen(), vec![text(rng)])).collect(),
+        scores: (0..rng.gen_range(0..4))
+            .map(|_| (text(rng), rng.gen()))
+            .collect(),
+        sorted: (0..rng.gen_range(0..4))
+            .map(|_| (rng.gen(), vec![text(rng)]))
+            .collect(),
         tags: (0..rng.gen_range(0..4)).map(|_| text(rng)).collect(),
         status: status(rng),
         statuses: (0..rng.gen_range(0..4)).map(|_| status(rng)).collect(),
         born: Date(rng.gen_range(-1i64 << 45..1 << 45)),
-        price: BigDecimal(format!("{}.{:04}", rng.gen::<i32>(), rng.gen_range(0..10000))),
+        price: BigDecimal(format!(
+            "{}.{:04}",
+            rng.gen::<i32>(),
+            rng.gen_range(0..10000)
+        )),
         at: LocalDateTime {
             year: rng.gen_range(-9999..9999),
             month: rng.gen_range(1..=12),
@@ -161,7 +196,9 @@ fn everything(rng: &mut SmallRng, depth: u32) -> Everything {
             second: rng.gen_range(0..60),
             nano: rng.gen_range(0..1_000_000_000),
         },
-        blob: (0..[0, 1, 15, 16, 1023, 1024, 9000][rng.gen_range(0..7)]).map(|_| rng.gen()).collect(),
+        blob: (0..[0, 1, 15, 16, 1023, 1024, 9000][rng.gen_range(0..7)])
+            .map(|_| rng.gen())
+            .collect(),
         ints: JavaArray((0..rng.gen_range(0..10)).map(|_| rng.gen()).collect()),
         pair: (rng.gen(), text(rng)),
         nested: (depth < 2 && rng.gen()).then(|| Box::new(everything(rng, depth + 1))),
@@ -265,7 +302,10 @@ fn f32_values_survive_javas_float_to_double_rule() {
     for _ in 0..20_000 {
         let f = f32_any(&mut rng);
         let back: f32 = from_slice(&to_vec(&f).unwrap()).unwrap();
-        assert!(back == f || (f.is_nan() && back.is_nan()), "{f:e} -> {back:e}");
+        assert!(
+            back == f || (f.is_nan() && back.is_nan()),
+            "{f:e} -> {back:e}"
+        );
     }
 }
 
@@ -275,7 +315,12 @@ fn f64_values_survive_every_compact_double_form() {
     for _ in 0..50_000 {
         let d = f64_any(&mut rng);
         let back: f64 = from_slice(&to_vec(&d).unwrap()).unwrap();
-        assert!(back.to_bits() == d.to_bits() || (d == 0.0 && back == 0.0) || (d.is_nan() && back.is_nan()), "{d:e} -> {back:e}");
+        assert!(
+            back.to_bits() == d.to_bits()
+                || (d == 0.0 && back == 0.0)
+                || (d.is_nan() && back.is_nan()),
+            "{d:e} -> {back:e}"
+        );
     }
 }
 
@@ -295,7 +340,11 @@ fn strings_roundtrip_with_utf16_lengths_and_cesu8() {
         assert_eq!(from_slice::<String>(&bytes).unwrap(), s);
         let borrowed: Result<&str, _> = from_slice(&bytes);
         if s.chars().all(|c| (c as u32) < 0x10000) && s.encode_utf16().count() <= 0x8000 {
-            assert_eq!(borrowed.unwrap(), s, "single-chunk BMP strings are borrowed");
+            assert_eq!(
+                borrowed.unwrap(),
+                s,
+                "single-chunk BMP strings are borrowed"
+            );
         }
     }
 }

@@ -117,7 +117,7 @@ macro_rules! k_classes {
                 d.deserialize_seq(V)
             }
         }
-        
+
     };
 }
 
@@ -141,7 +141,10 @@ impl<'de> Deserialize<'de> for OrderedMap {
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a map")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<OrderedMap, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<OrderedMap, A::Error> {
                 let mut v = Vec::new();
                 while let Some(e) = a.next_entry()? {
                     v.push(e);
@@ -267,18 +270,29 @@ fn typed_structs_reencode_hessian_lite_vectors_byte_identical() {
                 if out == case.bytes {
                     identical.push(case.name.clone());
                 } else {
-                    failures.push(format!("{}: ours {:02x?}", case.name, &out[..out.len().min(40)]));
+                    failures.push(format!(
+                        "{}: ours {:02x?}",
+                        case.name,
+                        &out[..out.len().min(40)]
+                    ));
                 }
             }
             Err(why) => excluded.push((case.name.clone(), why)),
         }
     }
-    println!("typed re-encode: {} byte-identical, {} excluded:", identical.len(), excluded.len());
+    println!(
+        "typed re-encode: {} byte-identical, {} excluded:",
+        identical.len(),
+        excluded.len()
+    );
     for (n, why) in &excluded {
         println!("  {n}: {why}");
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert!(!excluded.iter().any(|(_, w)| *w == "no typed mapping"), "{excluded:?}");
+    assert!(
+        !excluded.iter().any(|(_, w)| *w == "no typed mapping"),
+        "{excluded:?}"
+    );
     assert_eq!(identical.len() + excluded.len(), 149);
     assert_eq!(excluded.len(), 16);
 }
@@ -286,7 +300,10 @@ fn typed_structs_reencode_hessian_lite_vectors_byte_identical() {
 #[test]
 fn person_decodes_by_field_name_from_both_field_orders() {
     for set in [Set::Caucho, Set::Lite] {
-        let case = load(set).into_iter().find(|c| c.name == "pojo_person").unwrap();
+        let case = load(set)
+            .into_iter()
+            .find(|c| c.name == "pojo_person")
+            .unwrap();
         let p: Person = from_slice(&case.bytes).unwrap();
         assert_eq!(p, alice(), "{set:?}");
     }
@@ -295,7 +312,10 @@ fn person_decodes_by_field_name_from_both_field_orders() {
 #[test]
 fn nested_pojos_decode_typed_from_both_sets() {
     for set in [Set::Caucho, Set::Lite] {
-        let case = load(set).into_iter().find(|c| c.name == "pojo_nested").unwrap();
+        let case = load(set)
+            .into_iter()
+            .find(|c| c.name == "pojo_nested")
+            .unwrap();
         let t: Team = from_slice(&case.bytes).unwrap();
         assert_eq!(t.name, "core");
         assert_eq!(t.leader, alice());
@@ -316,13 +336,22 @@ fn nested_pojos_decode_typed_from_both_sets() {
 #[test]
 fn shared_reference_decodes_typed_by_replaying_the_referenced_object() {
     for set in [Set::Caucho, Set::Lite] {
-        let c = load(set).into_iter().find(|c| c.name == "pojo_shared_ref").unwrap();
+        let c = load(set)
+            .into_iter()
+            .find(|c| c.name == "pojo_shared_ref")
+            .unwrap();
         let v: Vec<Person> = from_slice(&c.bytes).unwrap();
         assert_eq!(v, vec![alice(), alice()]);
-        let c = load(set).into_iter().find(|c| c.name == "pojo_shared_in_team").unwrap();
+        let c = load(set)
+            .into_iter()
+            .find(|c| c.name == "pojo_shared_in_team")
+            .unwrap();
         let t: Team = from_slice(&c.bytes).unwrap();
         assert_eq!((t.leader, t.members), (alice(), vec![alice()]));
-        let c = load(set).into_iter().find(|c| c.name == "enum_list").unwrap();
+        let c = load(set)
+            .into_iter()
+            .find(|c| c.name == "enum_list")
+            .unwrap();
         let v: Vec<Color> = from_slice(&c.bytes).unwrap();
         assert_eq!(v, vec![Color::RED, Color::GREEN, Color::RED]);
     }
@@ -339,7 +368,10 @@ struct Node {
 #[test]
 fn cycle_into_typed_value_is_an_error_with_offset_not_a_hang() {
     for name in ["circular_self", "circular_pair"] {
-        let c = load(Set::Lite).into_iter().find(|c| c.name == name).unwrap();
+        let c = load(Set::Lite)
+            .into_iter()
+            .find(|c| c.name == name)
+            .unwrap();
         let e = from_slice::<Node>(&c.bytes).unwrap_err();
         assert!(matches!(e.kind(), ErrorKind::Unsupported(_)), "{e}");
         assert!(e.offset() < c.bytes.len());
@@ -367,7 +399,10 @@ struct StackTraceElement {
 #[test]
 fn exception_decodes_typed_skipping_its_self_referencing_cause() {
     for set in [Set::Caucho, Set::Lite] {
-        let c = load(set).into_iter().find(|c| c.name == "exception_with_cause_and_trace").unwrap();
+        let c = load(set)
+            .into_iter()
+            .find(|c| c.name == "exception_with_cause_and_trace")
+            .unwrap();
         let t: Throwable = from_slice(&c.bytes).unwrap();
         assert_eq!(t.detail_message.as_deref(), Some("outer"));
         assert_eq!(
@@ -384,7 +419,10 @@ fn exception_decodes_typed_skipping_its_self_referencing_cause() {
 
 #[test]
 fn boxes_decode_short_byte_float_char_date_fields() {
-    let c = load(Set::Lite).into_iter().find(|c| c.name == "pojo_boxes").unwrap();
+    let c = load(Set::Lite)
+        .into_iter()
+        .find(|c| c.name == "pojo_boxes")
+        .unwrap();
     let b: Boxes = from_slice(&c.bytes).unwrap();
     assert_eq!(
         b,
@@ -419,7 +457,10 @@ fn localdatetime_and_bigdecimal_decode_from_hessian_lite_handles() {
         }
     );
     let c = all.iter().find(|c| c.name == "bigdecimal").unwrap();
-    assert_eq!(from_slice::<BigDecimal>(&c.bytes).unwrap(), BigDecimal("123.4500".into()));
+    assert_eq!(
+        from_slice::<BigDecimal>(&c.bytes).unwrap(),
+        BigDecimal("123.4500".into())
+    );
 }
 
 #[test]
@@ -452,7 +493,13 @@ fn struct_skips_unknown_fields_and_defaults_missing_ones() {
     let body = to_vec(&Value::Object {
         class: "org.example.Admin".into(),
         fields: vec![
-            ("extra".into(), Value::List { ty: None, items: vec![Value::Int(1)] }),
+            (
+                "extra".into(),
+                Value::List {
+                    ty: None,
+                    items: vec![Value::Int(1)],
+                },
+            ),
             ("age".into(), Value::Int(7)),
             ("name".into(), Value::String("x".into())),
             ("more".into(), Value::Null),
@@ -460,7 +507,14 @@ fn struct_skips_unknown_fields_and_defaults_missing_ones() {
     })
     .unwrap();
     let u: User = from_slice(&body).unwrap();
-    assert_eq!(u, User { name: "x".into(), age: 7, tags: None });
+    assert_eq!(
+        u,
+        User {
+            name: "x".into(),
+            age: 7,
+            tags: None
+        }
+    );
 }
 
 #[test]
@@ -469,17 +523,37 @@ fn struct_decodes_from_untyped_and_typed_maps() {
     m.insert("name", Value::String("m".into()));
     m.insert("age", Value::Int(3));
     let body = to_vec(&m).unwrap();
-    assert_eq!(from_slice::<User>(&body).unwrap(), User { name: "m".into(), age: 3, tags: None });
+    assert_eq!(
+        from_slice::<User>(&body).unwrap(),
+        User {
+            name: "m".into(),
+            age: 3,
+            tags: None
+        }
+    );
     let typed = Value::Map {
         ty: Some("org.example.User".into()),
-        entries: vec![(Value::String("age".into()), Value::Long(4)), (Value::String("name".into()), Value::String("t".into()))],
+        entries: vec![
+            (Value::String("age".into()), Value::Long(4)),
+            (Value::String("name".into()), Value::String("t".into())),
+        ],
     };
-    assert_eq!(from_slice::<User>(&to_vec(&typed).unwrap()).unwrap(), User { name: "t".into(), age: 4, tags: None });
+    assert_eq!(
+        from_slice::<User>(&to_vec(&typed).unwrap()).unwrap(),
+        User {
+            name: "t".into(),
+            age: 4,
+            tags: None
+        }
+    );
 }
 
 #[test]
 fn enum_decodes_from_plain_string_and_encodes_as_java_enum_object() {
-    assert_eq!(from_slice::<Color>(&to_vec("BLUE").unwrap()).unwrap(), Color::BLUE);
+    assert_eq!(
+        from_slice::<Color>(&to_vec("BLUE").unwrap()).unwrap(),
+        Color::BLUE
+    );
     let bytes = to_vec(&Color::GREEN).unwrap();
     let v = from_slice::<Value>(&bytes).unwrap();
     assert_eq!(v.class_name(), Some("com.example.hessian.Color"));
@@ -491,7 +565,10 @@ fn integers_decode_from_any_lossless_numeric_form() {
     assert_eq!(from_slice::<i64>(&to_vec(&5i32).unwrap()).unwrap(), 5);
     assert_eq!(from_slice::<i32>(&to_vec(&5i64).unwrap()).unwrap(), 5);
     assert_eq!(from_slice::<u8>(&to_vec(&200i32).unwrap()).unwrap(), 200);
-    assert_eq!(from_slice::<i16>(&to_vec(&-300.0f64).unwrap()).unwrap(), -300);
+    assert_eq!(
+        from_slice::<i16>(&to_vec(&-300.0f64).unwrap()).unwrap(),
+        -300
+    );
     assert!(from_slice::<i32>(&to_vec(&1.5f64).unwrap()).is_err());
     assert!(from_slice::<i8>(&to_vec(&300i32).unwrap()).is_err());
     assert!(from_slice::<i32>(&to_vec(&(1i64 << 40)).unwrap()).is_err());
@@ -503,7 +580,10 @@ fn integers_decode_from_any_lossless_numeric_form() {
 fn u64_above_i64_max_fails_to_encode() {
     let e = to_vec(&u64::MAX).unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::NumberOutOfRange);
-    assert_eq!(to_vec(&(i64::MAX as u64)).unwrap(), to_vec(&i64::MAX).unwrap());
+    assert_eq!(
+        to_vec(&(i64::MAX as u64)).unwrap(),
+        to_vec(&i64::MAX).unwrap()
+    );
 }
 
 #[test]
@@ -535,16 +615,27 @@ fn unit_and_none_are_null() {
 
 #[test]
 fn null_collection_decodes_as_empty() {
-    assert_eq!(from_slice::<Vec<String>>(b"N").unwrap(), Vec::<String>::new());
+    assert_eq!(
+        from_slice::<Vec<String>>(b"N").unwrap(),
+        Vec::<String>::new()
+    );
     assert!(from_slice::<HashMap<String, i32>>(b"N").unwrap().is_empty());
 }
 
 #[test]
 fn f32_is_sent_as_javas_string_parsed_double() {
     assert_eq!(to_vec(&0.1f32).unwrap(), to_vec(&0.1f64).unwrap());
-    assert_eq!(to_vec(&f32::MAX).unwrap()[1..], 3.4028235e38f64.to_bits().to_be_bytes());
-    assert_eq!(from_slice::<f32>(&to_vec(&0.1f32).unwrap()).unwrap(), 0.1f32);
-    assert!(from_slice::<f32>(&to_vec(&f32::NAN).unwrap()).unwrap().is_nan());
+    assert_eq!(
+        to_vec(&f32::MAX).unwrap()[1..],
+        3.4028235e38f64.to_bits().to_be_bytes()
+    );
+    assert_eq!(
+        from_slice::<f32>(&to_vec(&0.1f32).unwrap()).unwrap(),
+        0.1f32
+    );
+    assert!(from_slice::<f32>(&to_vec(&f32::NAN).unwrap())
+        .unwrap()
+        .is_nan());
 }
 
 #[test]
@@ -610,7 +701,10 @@ fn recursive_struct_reuses_its_class_definition_like_java() {
         value: i32,
     }
     let n = N {
-        next: Some(Box::new(N { next: None, value: 2 })),
+        next: Some(Box::new(N {
+            next: None,
+            value: 2,
+        })),
         value: 1,
     };
     let bytes = to_vec(&n).unwrap();
@@ -637,7 +731,10 @@ fn encoder_state_resumes_a_body_with_its_class_table() {
     bob().serialize(&mut ser).unwrap();
     assert_eq!(tail[0], 0x60, "second instance reuses the class definition");
     out.extend_from_slice(&tail);
-    let c = load(Set::Lite).into_iter().find(|c| c.name == "stream_two_persons").unwrap();
+    let c = load(Set::Lite)
+        .into_iter()
+        .find(|c| c.name == "stream_two_persons")
+        .unwrap();
     assert_eq!(out, c.bytes);
     assert!(first < out.len());
 }
@@ -657,10 +754,17 @@ fn a_wrong_schema_hint_from_another_type_with_the_same_java_name_is_repaired() {
     }
     let first = to_vec(&V1 { p: 1 }).unwrap();
     // The process now expects a.Hint to have [p]; V2 has [inner, q] and a nested class.
-    let v2 = to_vec(&V2 { inner: alice(), q: 2 }).unwrap();
+    let v2 = to_vec(&V2 {
+        inner: alice(),
+        q: 2,
+    })
+    .unwrap();
     let v: Value = from_slice(&v2).unwrap();
     assert_eq!(v.field("q"), Some(&Value::Int(2)));
-    assert_eq!(from_slice::<Person>(&to_vec(v.field("inner").unwrap()).unwrap()).unwrap(), alice());
+    assert_eq!(
+        from_slice::<Person>(&to_vec(v.field("inner").unwrap()).unwrap()).unwrap(),
+        alice()
+    );
     // And back again.
     assert_eq!(to_vec(&V1 { p: 1 }).unwrap(), first);
     let v: Value = from_slice(&to_vec(&vec![V1 { p: 3 }, V1 { p: 4 }]).unwrap()).unwrap();

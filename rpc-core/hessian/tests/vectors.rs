@@ -68,7 +68,10 @@ fn color(name: &str) -> Value {
 fn handle(set: Set, kind: &str, v: Value) -> Value {
     match set {
         Set::Lite => v,
-        Set::Caucho => obj(&format!("com.caucho.hessian.io.{kind}Handle"), vec![("_value", v)]),
+        Set::Caucho => obj(
+            &format!("com.caucho.hessian.io.{kind}Handle"),
+            vec![("_value", v)],
+        ),
     }
 }
 
@@ -87,14 +90,24 @@ fn check(actual: &Value, expected: &Value, table: &[&Value], path: &str) -> Resu
             check(target, e, table, path)
         }
         (
-            Value::Object { class: ca, fields: fa },
-            Value::Object { class: cb, fields: fb },
+            Value::Object {
+                class: ca,
+                fields: fa,
+            },
+            Value::Object {
+                class: cb,
+                fields: fb,
+            },
         ) => {
             if ca != cb {
                 return Err(format!("{path}: class {ca} != {cb}"));
             }
             if fa.len() != fb.len() {
-                return Err(format!("{path}: {} fields, expected {}", fa.len(), fb.len()));
+                return Err(format!(
+                    "{path}: {} fields, expected {}",
+                    fa.len(),
+                    fb.len()
+                ));
             }
             for (name, ev) in fb {
                 let av = actual
@@ -104,9 +117,22 @@ fn check(actual: &Value, expected: &Value, table: &[&Value], path: &str) -> Resu
             }
             Ok(())
         }
-        (Value::Map { ty: ta, entries: ea }, Value::Map { ty: tb, entries: eb }) => {
+        (
+            Value::Map {
+                ty: ta,
+                entries: ea,
+            },
+            Value::Map {
+                ty: tb,
+                entries: eb,
+            },
+        ) => {
             if ta != tb || ea.len() != eb.len() {
-                return Err(format!("{path}: map {ta:?}/{} != {tb:?}/{}", ea.len(), eb.len()));
+                return Err(format!(
+                    "{path}: map {ta:?}/{} != {tb:?}/{}",
+                    ea.len(),
+                    eb.len()
+                ));
             }
             if ta.is_none() {
                 // HashMap: Java's iteration order is not part of the contract.
@@ -127,7 +153,11 @@ fn check(actual: &Value, expected: &Value, table: &[&Value], path: &str) -> Resu
         }
         (Value::List { ty: ta, items: ia }, Value::List { ty: tb, items: ib }) => {
             if ta != tb || ia.len() != ib.len() {
-                return Err(format!("{path}: list {ta:?}/{} != {tb:?}/{}", ia.len(), ib.len()));
+                return Err(format!(
+                    "{path}: list {ta:?}/{} != {tb:?}/{}",
+                    ia.len(),
+                    ib.len()
+                ));
             }
             for (n, (a, b)) in ia.iter().zip(ib).enumerate() {
                 check(a, b, table, &format!("{path}[{n}]"))?;
@@ -177,7 +207,9 @@ fn check_scalar(case: &Case, v: &Value) -> Result<(), String> {
         "string" => {
             let got = v.as_str().ok_or(format!("{v:?} is not a string"))?;
             if let Some(want) = e.get("value").and_then(|x| x.as_str()) {
-                return (got == want).then_some(()).ok_or(format!("{got:?} != {want:?}"));
+                return (got == want)
+                    .then_some(())
+                    .ok_or(format!("{got:?} != {want:?}"));
             }
             let len = e["utf16_len"].as_u64().unwrap() as usize;
             if got.encode_utf16().count() != len {
@@ -197,7 +229,10 @@ fn check_scalar(case: &Case, v: &Value) -> Result<(), String> {
             let len = e["len"].as_u64().unwrap() as usize;
             (v.as_bytes() == Some(&pattern(len)[..]))
                 .then_some(())
-                .ok_or(format!("binary differs (len {:?})", v.as_bytes().map(<[u8]>::len)))
+                .ok_or(format!(
+                    "binary differs (len {:?})",
+                    v.as_bytes().map(<[u8]>::len)
+                ))
         }
         "date_ms" => (v == &Value::Date(e["value"].as_i64().unwrap()))
             .then_some(())
@@ -216,7 +251,11 @@ fn expected_values(case: &Case) -> Option<Vec<Value>> {
         "list_untyped_7" => ints(7),
         "list_untyped_8" => ints(8),
         "list_untyped_20" => ints(20),
-        "list_nested" => list(vec![list(vec![i(1), i(2)]), list(vec![]), list(vec![list(vec![i(3)])])]),
+        "list_nested" => list(vec![
+            list(vec![i(1), i(2)]),
+            list(vec![]),
+            list(vec![list(vec![i(3)])]),
+        ]),
         "string_array" => tlist("[string", vec![s("a"), s("b"), s("c")]),
         "string_array_8" => tlist("[string", (0..8).map(|n| s(&format!("s{n}"))).collect()),
         "int_array" => tlist("[int", vec![i(1), i(2), i(3)]),
@@ -231,9 +270,19 @@ fn expected_values(case: &Case) -> Option<Vec<Value>> {
         "treeset" => tlist("java.util.TreeSet", vec![s("x"), s("y")]),
         "map_empty" => map(vec![]),
         "map_string_keys" => map(vec![(s("a"), i(1)), (s("b"), s("two"))]),
-        "map_int_keys" => map(vec![(i(1), s("fee")), (i(16), s("fie")), (i(256), s("foe"))]),
-        "map_treemap" => tmap("java.util.TreeMap", vec![(s("x"), l(1)), (s("y"), Value::Null)]),
-        "map_linkedhashmap" => tmap("java.util.LinkedHashMap", vec![(s("z"), i(1)), (s("a"), i(2))]),
+        "map_int_keys" => map(vec![
+            (i(1), s("fee")),
+            (i(16), s("fie")),
+            (i(256), s("foe")),
+        ]),
+        "map_treemap" => tmap(
+            "java.util.TreeMap",
+            vec![(s("x"), l(1)), (s("y"), Value::Null)],
+        ),
+        "map_linkedhashmap" => tmap(
+            "java.util.LinkedHashMap",
+            vec![(s("z"), i(1)), (s("a"), i(2))],
+        ),
         "map_nested" => map(vec![
             (s("inner"), map(vec![(s("k"), list(vec![i(1), i(2)]))])),
             (s("n"), Value::Null),
@@ -249,28 +298,47 @@ fn expected_values(case: &Case) -> Option<Vec<Value>> {
             vec![
                 ("name", s("core")),
                 ("leader", alice()),
-                ("members", list(vec![bob(), person("Carol", 25, Some("c@x"))])),
+                (
+                    "members",
+                    list(vec![bob(), person("Carol", 25, Some("c@x"))]),
+                ),
             ],
         ),
         // Identity (the second occurrence is a reference) is checked in `check_identity`.
         "pojo_shared_ref" => list(vec![alice(), alice()]),
         "pojo_shared_in_team" => obj(
             "com.example.hessian.Team",
-            vec![("name", s("t")), ("leader", alice()), ("members", list(vec![alice()]))],
+            vec![
+                ("name", s("t")),
+                ("leader", alice()),
+                ("members", list(vec![alice()])),
+            ],
         ),
-        "circular_self" => obj("com.example.hessian.Node", vec![("value", i(1)), ("next", Value::Ref(0))]),
+        "circular_self" => obj(
+            "com.example.hessian.Node",
+            vec![("value", i(1)), ("next", Value::Ref(0))],
+        ),
         "circular_pair" => obj(
             "com.example.hessian.Node",
             vec![
                 ("value", i(1)),
-                ("next", obj("com.example.hessian.Node", vec![("value", i(2)), ("next", Value::Ref(0))])),
+                (
+                    "next",
+                    obj(
+                        "com.example.hessian.Node",
+                        vec![("value", i(2)), ("next", Value::Ref(0))],
+                    ),
+                ),
             ],
         ),
         "circular_list" => list(vec![Value::Ref(0)]),
         "pojo_17_classes" => list(
             (0..17)
                 .map(|n| {
-                    obj(&format!("com.example.hessian.K{n}"), vec![(&*format!("k{n}").leak(), i(n))])
+                    obj(
+                        &format!("com.example.hessian.K{n}"),
+                        vec![(&*format!("k{n}").leak(), i(n))],
+                    )
                 })
                 .collect(),
         ),
@@ -310,7 +378,10 @@ fn expected_values(case: &Case) -> Option<Vec<Value>> {
         "bigdecimal" => match set {
             Set::Lite => obj("java.math.BigDecimal", vec![("value", s("123.4500"))]),
             // Caucho 4.0.38 on JDK 17 reflects {scale, intVal} and loses the value.
-            Set::Caucho => obj("java.math.BigDecimal", vec![("scale", i(4)), ("intVal", Value::Null)]),
+            Set::Caucho => obj(
+                "java.math.BigDecimal",
+                vec![("scale", i(4)), ("intVal", Value::Null)],
+            ),
         },
         // Reflective fields (value checked from `mag` in `check_identity`).
         "biginteger" => obj(
@@ -323,7 +394,10 @@ fn expected_values(case: &Case) -> Option<Vec<Value>> {
                 ("firstNonzeroIntNumPlusTwo", i(0)),
                 (
                     "mag",
-                    tlist("[int", vec![i(1), i(-1897328650), i(-1015815954), i(1312754386)]),
+                    tlist(
+                        "[int",
+                        vec![i(1), i(-1897328650), i(-1015815954), i(1312754386)],
+                    ),
                 ),
             ],
         ),
@@ -339,7 +413,10 @@ fn expected_values(case: &Case) -> Option<Vec<Value>> {
                 ("detailMessage", s("boom")),
                 ("cause", Value::Ref(0)),
                 ("stackTrace", tlist("[java.lang.StackTraceElement", vec![])),
-                ("suppressedExceptions", tlist("java.util.Collections$EmptyList", vec![])),
+                (
+                    "suppressedExceptions",
+                    tlist("java.util.Collections$EmptyList", vec![]),
+                ),
             ],
         ),
         // JDK-dependent StackTraceElement fields: checked by name in `check_identity`.
@@ -358,7 +435,12 @@ fn expected_values(case: &Case) -> Option<Vec<Value>> {
                     "time",
                     obj(
                         "com.alibaba.com.caucho.hessian.io.java8.LocalTimeHandle",
-                        vec![("hour", i(13)), ("minute", i(45)), ("second", i(30)), ("nano", i(123456789))],
+                        vec![
+                            ("hour", i(13)),
+                            ("minute", i(45)),
+                            ("second", i(30)),
+                            ("nano", i(123456789)),
+                        ],
                     ),
                 ),
             ],
@@ -381,7 +463,8 @@ fn check_identity(case: &Case, vals: &[Value]) -> Result<(), String> {
         "pojo_shared_in_team" => {
             let leader = root.field("leader").unwrap();
             let member = &root.field("members").unwrap().as_list().unwrap()[0];
-            same(leader, member) && (matches!(leader, Value::Ref(_)) ^ matches!(member, Value::Ref(_)))
+            same(leader, member)
+                && (matches!(leader, Value::Ref(_)) ^ matches!(member, Value::Ref(_)))
         }
         "enum_list" => {
             let it = root.as_list().unwrap();
@@ -396,7 +479,9 @@ fn check_identity(case: &Case, vals: &[Value]) -> Result<(), String> {
         "runtime_exception" => same(root.field("cause").unwrap(), root),
         "biginteger" => {
             let mag = root.field("mag").unwrap().as_list().unwrap();
-            let n = mag.iter().fold(0u128, |acc, w| (acc << 32) | u128::from(w.as_i64().unwrap() as u32));
+            let n = mag.iter().fold(0u128, |acc, w| {
+                (acc << 32) | u128::from(w.as_i64().unwrap() as u32)
+            });
             n == 123456789012345678901234567890
         }
         "exception_with_cause_and_trace" => {
@@ -422,7 +507,8 @@ fn check_identity(case: &Case, vals: &[Value]) -> Result<(), String> {
         }
         _ => true,
     };
-    ok.then_some(()).ok_or_else(|| "identity/structure check failed".to_owned())
+    ok.then_some(())
+        .ok_or_else(|| "identity/structure check failed".to_owned())
 }
 
 fn decode_and_check_set(set: Set) -> (usize, usize) {
@@ -456,7 +542,11 @@ fn decode_and_check_set(set: Set) -> (usize, usize) {
             Err(e) => failures.push(format!("{}: {e}", case.name)),
         }
     }
-    assert!(failures.is_empty(), "{set:?} check failures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{set:?} check failures:\n{}",
+        failures.join("\n")
+    );
     println!("{set:?}: {} decoded, {checked} checked", cases.len());
     (cases.len(), checked)
 }
@@ -495,8 +585,17 @@ fn reencode_set(set: Set) -> usize {
         if out == case.bytes {
             identical += 1;
         } else {
-            let at = out.iter().zip(&case.bytes).position(|(a, b)| a != b).unwrap_or(out.len().min(case.bytes.len()));
-            failures.push(format!("{} differs at byte {at} (ours {} bytes, Java {})", case.name, out.len(), case.bytes.len()));
+            let at = out
+                .iter()
+                .zip(&case.bytes)
+                .position(|(a, b)| a != b)
+                .unwrap_or(out.len().min(case.bytes.len()));
+            failures.push(format!(
+                "{} differs at byte {at} (ours {} bytes, Java {})",
+                case.name,
+                out.len(),
+                case.bytes.len()
+            ));
         }
     }
     assert!(failures.is_empty(), "{set:?}:\n{}", failures.join("\n"));
@@ -543,7 +642,10 @@ fn value_deserialize_through_serde_equals_read_value() {
                 .collect();
             assert!(de.is_end());
             let same = native.len() == via_serde.len()
-                && native.iter().zip(&via_serde).all(|(a, b)| check(a, b, &[], "").is_ok());
+                && native
+                    .iter()
+                    .zip(&via_serde)
+                    .all(|(a, b)| check(a, b, &[], "").is_ok());
             assert!(same, "{:?}/{}", set, case.name);
         }
     }
@@ -563,7 +665,12 @@ fn skip_value_consumes_each_value_like_read_value() {
                         b.read_value().unwrap();
                         assert_eq!(a.position(), b.position(), "{}", case.name);
                     } else {
-                        assert_eq!(a.read_value().unwrap(), b.read_value().unwrap(), "{}", case.name);
+                        assert_eq!(
+                            a.read_value().unwrap(),
+                            b.read_value().unwrap(),
+                            "{}",
+                            case.name
+                        );
                     }
                 }
                 assert!(a.is_end());

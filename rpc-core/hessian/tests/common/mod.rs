@@ -55,7 +55,11 @@ pub fn load(set: Set) -> Vec<Case> {
         .map(|c| {
             let file = c["file"].as_str().expect("file");
             let bytes = std::fs::read(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
-            assert_eq!(bytes.len() as u64, c["bytes"].as_u64().unwrap(), "{file} size");
+            assert_eq!(
+                bytes.len() as u64,
+                c["bytes"].as_u64().unwrap(),
+                "{file} size"
+            );
             Case {
                 set,
                 name: c["name"].as_str().unwrap().to_owned(),
@@ -81,11 +85,19 @@ pub fn decode_all(case: &Case) -> Vec<Value> {
                 .unwrap_or_else(|e| panic!("{:?}/{} value {i}: {e}", case.set, case.name))
         })
         .collect();
-    assert!(de.is_end(), "{:?}/{}: {} bytes left", case.set, case.name, de.remaining());
+    assert!(
+        de.is_end(),
+        "{:?}/{}: {} bytes left",
+        case.set,
+        case.name,
+        de.remaining()
+    );
     vals
 }
 
 /// `byte[i] = (byte)(i*31+7)`, the manifest's binary pattern.
 pub fn pattern(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i.wrapping_mul(31).wrapping_add(7)) as u8).collect()
+    (0..len)
+        .map(|i| (i.wrapping_mul(31).wrapping_add(7)) as u8)
+        .collect()
 }
