@@ -54,7 +54,8 @@ pub fn descriptor_to_class_name(desc: &str) -> String {
 
 /// The Hessian list type hessian-lite writes for a Java array whose element type
 /// has descriptor `elem`: `"I"` -> `"[int"`, `"Ljava/lang/String;"` -> `"[string"`,
-/// `"Ljava/lang/Object;"` -> `"[object"`, `"Lcom/acme/Foo;"` -> `"[com.acme.Foo"`.
+/// `"Ljava/lang/Object;"` -> `"[object"`, `"Ljava/util/Date;"` -> `"[date"`,
+/// `"Lcom/acme/Foo;"` -> `"[com.acme.Foo"` (hessian-lite's `ArraySerializer`).
 pub fn array_type_name(elem: &str) -> String {
     let name = match elem {
         "Z" => "boolean".to_owned(),
@@ -67,6 +68,7 @@ pub fn array_type_name(elem: &str) -> String {
         "D" => "double".to_owned(),
         "Ljava/lang/String;" => "string".to_owned(),
         "Ljava/lang/Object;" => "object".to_owned(),
+        "Ljava/util/Date;" => "date".to_owned(),
         _ => match elem.strip_prefix('[') {
             Some(inner) => array_type_name(inner),
             None => descriptor_to_class_name(elem),
@@ -521,4 +523,36 @@ impl fmt::Display for BigDecimal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+impl<T: JavaType + ?Sized> JavaType for Box<T> {
+    fn descriptor() -> Cow<'static, str> {
+        T::descriptor()
+    }
+    fn boxed_descriptor() -> Cow<'static, str> {
+        T::boxed_descriptor()
+    }
+    fn vec_descriptor() -> Cow<'static, str> {
+        T::vec_descriptor()
+    }
+}
+
+impl<T> JavaType for std::collections::VecDeque<T> {
+    fn descriptor() -> Cow<'static, str> {
+        "Ljava/util/List;".into()
+    }
+}
+
+/// Implements [`JavaType`] for Rust types that stand for a Java class:
+/// `java_class!(User => "org.example.User", Color => "org.example.Color");`
+/// gives `User::descriptor() == "Lorg/example/User;"`.
+#[macro_export]
+macro_rules! java_class {
+    ($($t:ty => $name:literal),* $(,)?) => {$(
+        impl $crate::java::JavaType for $t {
+            fn descriptor() -> ::std::borrow::Cow<'static, str> {
+                ::std::borrow::Cow::Owned(::std::format!("L{};", $name.replace('.', "/")))
+            }
+        }
+    )*};
 }
