@@ -337,6 +337,29 @@ pub fn encode_exception_response(
     Ok(out)
 }
 
+/// Encodes an OK response carrying an arbitrary `Throwable` object (flag 0/3), for exceptions
+/// with fields beyond the message (for example `GenericException`'s `exceptionClass`).
+pub fn encode_throwable_response(
+    throwable: &Value,
+    with_attachments: bool,
+) -> Result<Vec<u8>, dubbo_hessian2::Error> {
+    let mut out = Vec::with_capacity(128);
+    out.push(if with_attachments {
+        ResultFlag::ExceptionWithAttachments.byte()
+    } else {
+        ResultFlag::Exception.byte()
+    });
+    let state = {
+        let mut ser = Serializer::new(&mut out);
+        throwable.serialize(&mut ser)?;
+        ser.into_state()
+    };
+    if with_attachments {
+        write_response_attachments(&mut out, state)?;
+    }
+    Ok(out)
+}
+
 fn write_response_attachments(
     out: &mut Vec<u8>,
     state: EncoderState,

@@ -10,7 +10,13 @@
 //! 3. with `generic` = `true` (or empty) the result is `PojoUtils.generalize`d: a POJO becomes
 //!    a `HashMap` holding `"class"` and every property, an enum its `name()`, a
 //!    `LocalDateTime`/`LocalDate`/`LocalTime` its `toString()`, an array of objects an
-//!    `Object[]`; `raw.return` leaves it as it is.
+//!    `Object[]`; `raw.return` leaves it as it is;
+//! 4. a business exception is wrapped in a `GenericException` carrying the original's class
+//!    and message (`exceptionClass`, `exceptionMessage`), which is what a Java `GenericService`
+//!    caller catches. Java 3.3 sends `com.alibaba.dubbo.rpc.service.GenericException` (its
+//!    Dubbo 2 compatibility subclass); we send the base class
+//!    `org.apache.dubbo.rpc.service.GenericException`, which is on the default serialization
+//!    allowlist of every Java 3.x consumer.
 //!
 //! Here step 2 turns `"class"` maps into Hessian objects and re-encodes the arguments, so the
 //! service's own typed decoding (serde) binds them exactly as for a normal call; step 3
@@ -23,6 +29,7 @@ use dubbo_hessian2::{Deserializer, Serializer, Value};
 use serde::Serialize;
 
 use crate::codec::body::{self, DecodedRequest, DecodedResponse};
+use crate::error::JavaException;
 use crate::server::handler::{BoxFuture, ServerCall, ServerReply, ServiceHandler};
 use crate::status::StatusCode;
 
@@ -138,11 +145,46 @@ pub(super) fn invoke(
     let reply = handler.call(call);
     Box::pin(async move {
         let reply = reply.await;
-        if reply.status != StatusCode::OK || generic == "raw.return" {
+        if reply.status != StatusCode::OK {
+            return reply;
+        }
+        if let Ok(DecodedResponse::Exception(e)) = body::decode_response(reply.body.clone()) {
+            return generic_exception_reply(&e, with_attachments).unwrap_or(reply);
+        }
+        if generic == "raw.return" {
             return reply;
         }
         generalize_reply(reply, with_attachments)
     })
+}
+
+/// Java's generic exception class, as Rust providers send it.
+pub(super) const GENERIC_EXCEPTION: &str = "org.apache.dubbo.rpc.service.GenericException";
+
+/// `GenericFilter`'s wrapping of a business exception thrown under `$invoke`.
+fn generic_exception_reply(e: &JavaException, with_attachments: bool) -> Option<ServerReply> {
+    if e.class == GENERIC_EXCEPTION || e.class == "com.alibaba.dubbo.rpc.service.GenericException" {
+        return None;
+    }
+    let text = |s: Option<&str>| s.map_or(Value::Null, |s| Value::String(s.to_owned()));
+    let throwable = Value::Object {
+        class: GENERIC_EXCEPTION.to_owned(),
+        fields: vec![
+            ("detailMessage".to_owned(), Value::String(e.to_string())),
+            (
+                "stackTrace".to_owned(),
+                Value::List {
+                    ty: Some("[java.lang.StackTraceElement".to_owned()),
+                    items: Vec::new(),
+                },
+            ),
+            ("exceptionClass".to_owned(), Value::String(e.class.clone())),
+            ("exceptionMessage".to_owned(), text(e.message.as_deref())),
+        ],
+    };
+    body::encode_throwable_response(&throwable, with_attachments)
+        .ok()
+        .map(ServerReply::ok)
 }
 
 /// Rewrites an OK reply's value with [`generalize`]; exceptions and nulls pass unchanged.

@@ -1076,24 +1076,27 @@ pub async fn run_cases(c: &Clients, expect: Expect, filter: Option<&[&str]>) -> 
             .await
         {
             Err(RpcError::Business(e)) => {
-                // A Java provider wraps it (GenericFilter): com.alibaba.dubbo.rpc.service.
-                // GenericException carrying exceptionClass and exceptionMessage; a Rust
-                // provider passes the exception through.
-                let wrapped = e
-                    .object
-                    .as_ref()
-                    .and_then(|o| o.field("exceptionMessage"))
-                    .and_then(Value::as_str);
-                let inner = e
-                    .object
-                    .as_ref()
-                    .and_then(|o| o.field("exceptionClass"))
-                    .and_then(Value::as_str)
-                    .unwrap_or("-");
-                if wrapped == Some("generic boom") || e.message.as_deref() == Some("generic boom") {
-                    Ok(format!("{} (exceptionClass {inner})", e.class))
+                // Both providers wrap it as Java's GenericFilter does: a GenericException
+                // carrying exceptionClass and exceptionMessage (Java 3.3 sends the Dubbo 2
+                // compatibility subclass com.alibaba.dubbo.rpc.service.GenericException).
+                let field = |name: &str| {
+                    e.object
+                        .as_ref()
+                        .and_then(|o| o.field(name))
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                };
+                let inner = field("exceptionClass").unwrap_or_default();
+                if e.class.ends_with(".rpc.service.GenericException")
+                    && field("exceptionMessage").as_deref() == Some("generic boom")
+                    && inner.ends_with("Exception")
+                {
+                    Ok(format!("{} wrapping {inner}", e.class))
                 } else {
-                    fail(format!("message not carried: {}", cut(&e.to_string(), 300)))
+                    fail(format!(
+                        "not a GenericException carrying the message: {}",
+                        cut(&e.to_string(), 300)
+                    ))
                 }
             }
             Ok(v) => fail(format!("no exception, got {}", show(&v))),
