@@ -43,6 +43,7 @@ pub struct ClientBuilder {
     register_consumer: bool,
     wait_for_providers: Option<Duration>,
     empty_protection: Option<bool>,
+    registry_host: Option<String>,
 }
 
 /// A consumer node registered for as long as a client lives.
@@ -152,6 +153,13 @@ impl ClientBuilder {
         self
     }
 
+    /// The host written into the consumer node registered in the registry (default: this
+    /// machine's routable address, or the `DUBBO_IP_TO_REGISTRY` environment variable).
+    pub fn registry_host(mut self, host: impl Into<String>) -> Self {
+        self.registry_host = Some(host.into());
+        self
+    }
+
     /// Whether an empty provider listing from the registry is ignored (Java's
     /// `enable-empty-protection`; default `false`, as Java 3.2+: an empty listing clears the
     /// providers). Transient registry failures never produce a listing, so they never empty
@@ -223,6 +231,7 @@ impl ClientBuilder {
                 methods: descriptor.methods.iter().map(|m| m.name.clone()).collect(),
                 version,
                 group,
+                host: self.registry_host,
                 params: BTreeMap::new(),
                 ..Default::default()
             };

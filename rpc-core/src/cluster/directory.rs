@@ -150,3 +150,70 @@ fn build(
             .collect(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn urls(ports: &[u16]) -> Arc<Vec<Url>> {
+        Arc::new(
+            ports
+                .iter()
+                .map(|p| Url::parse(&format!("dubbo://127.0.0.1:{p}/org.example.Svc")).unwrap())
+                .collect(),
+        )
+    }
+
+    async fn next_len(directory: &Directory, mut rx: watch::Receiver<InvokerList>) -> usize {
+        let _ = tokio::time::timeout(Duration::from_millis(200), rx.changed()).await;
+        directory.list().len()
+    }
+
+    #[tokio::test]
+    async fn an_empty_listing_clears_the_directory_by_default() {
+        let (tx, rx) = watch::channel(urls(&[1, 2]));
+        let directory = Directory::follow(rx, ConnectionConfig::default());
+        assert_eq!(directory.list().len(), 2);
+        let changes = directory.watch();
+        tx.send(urls(&[])).unwrap();
+        assert_eq!(next_len(&directory, changes).await, 0);
+    }
+
+    #[tokio::test]
+    async fn empty_protection_keeps_the_last_providers() {
+        let (tx, rx) = watch::channel(urls(&[1, 2]));
+        let directory = Directory::follow_with(rx, ConnectionConfig::default(), true);
+        let changes = directory.watch();
+        tx.send(urls(&[])).unwrap();
+        assert_eq!(next_len(&directory, changes).await, 2);
+        // a real change still applies
+        let changes = directory.watch();
+        tx.send(urls(&[3])).unwrap();
+        assert_eq!(next_len(&directory, changes).await, 1);
+        assert_eq!(directory.list()[0].address(), "127.0.0.1:3");
+    }
+
+    #[tokio::test]
+    async fn invokers_of_providers_that_stay_are_kept() {
+        let (tx, rx) = watch::channel(urls(&[1, 2]));
+        let directory = Directory::follow(rx, ConnectionConfig::default());
+        let before = directory.list();
+        let changes = directory.watch();
+        tx.send(urls(&[2, 3])).unwrap();
+        assert_eq!(next_len(&directory, changes).await, 2);
+        let after = directory.list();
+        assert!(
+            Arc::ptr_eq(&before[1], &after[0]),
+            "provider 2 kept its invoker"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_registry_going_away_keeps_the_last_providers() {
+        let (tx, rx) = watch::channel(urls(&[1, 2]));
+        let directory = Directory::follow(rx, ConnectionConfig::default());
+        drop(tx);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(directory.list().len(), 2);
+    }
+}

@@ -195,6 +195,7 @@ pub async fn start_probe(
 pub async fn probe_client(builder: ClientBuilder) -> Client {
     builder
         .application("probe-consumer")
+        .registry_host("127.0.0.1")
         .build_for(Arc::new(greeter_descriptor().clone()))
         .await
         .expect("client builds")
@@ -363,6 +364,45 @@ pub fn listed(client: &Client) -> Vec<String> {
         .collect();
     v.sort();
     v
+}
+
+/// Follows a client's directory and records the fewest providers it listed since the last
+/// [`take`](DirectoryMin::take): proof that a failure never emptied it.
+#[derive(Debug)]
+pub struct DirectoryMin {
+    min: Arc<std::sync::atomic::AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl DirectoryMin {
+    /// Starts following `client`'s directory.
+    pub fn new(client: &Client) -> DirectoryMin {
+        let mut watch = client.directory().watch();
+        let min = Arc::new(std::sync::atomic::AtomicUsize::new(
+            watch.borrow_and_update().len(),
+        ));
+        let task = tokio::spawn({
+            let min = min.clone();
+            async move {
+                while watch.changed().await.is_ok() {
+                    let len = watch.borrow_and_update().len();
+                    min.fetch_min(len, Ordering::SeqCst);
+                }
+            }
+        });
+        DirectoryMin { min, task }
+    }
+
+    /// The minimum since the last call; starts over from `current`.
+    pub fn take(&self, current: usize) -> usize {
+        self.min.swap(current, Ordering::SeqCst)
+    }
+}
+
+impl Drop for DirectoryMin {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 /// A random number for unique names.
@@ -753,6 +793,56 @@ pub async fn zk_registry(url: &Url) -> Arc<ZookeeperRegistry> {
             .await
             .expect("registry connects"),
     )
+}
+
+/// The session owning the ephemeral node at `path` (a path with the registry root, as
+/// [`ZookeeperRegistry::node_path`] gives it), or `None` when there is no such node, looked up
+/// by a short-lived raw client.
+pub async fn zk_node_owner(connect: &str, path: &str) -> Option<i64> {
+    let client = zookeeper_client::Client::connect(connect)
+        .await
+        .expect("raw client connects");
+    let owner = client
+        .check_stat(path)
+        .await
+        .expect("check_stat")
+        .map(|stat| stat.ephemeral_owner);
+    let mut state = client.state_watcher();
+    drop(client);
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        while !state.changed().await.is_terminated() {}
+    })
+    .await;
+    owner
+}
+
+/// The children of `path` (empty when it does not exist), listed by a short-lived raw client.
+pub async fn zk_children(connect: &str, path: &str) -> Vec<String> {
+    let client = zookeeper_client::Client::connect(connect)
+        .await
+        .expect("raw client connects");
+    let children = client.list_children(path).await.unwrap_or_default();
+    let mut state = client.state_watcher();
+    drop(client);
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        while !state.changed().await.is_terminated() {}
+    })
+    .await;
+    children
+}
+
+/// A [`ProbeHandler`] provider registered (as 127.0.0.1) through its own ZooKeeper session
+/// at `registry` — like a provider process of its own.
+pub async fn start_zk_probe(tag: &str, registry: &Url) -> (Probe, Arc<ZookeeperRegistry>) {
+    let session = zk_registry(registry).await;
+    let probe = start_probe(tag, Some(session.clone()), &[]).await;
+    (probe, session)
+}
+
+/// Stops a provider started with [`start_zk_probe`]: graceful shutdown, then its session.
+pub async fn stop_zk_probe(probe: Probe, session: Arc<ZookeeperRegistry>) {
+    probe.server.shutdown().await;
+    session.shutdown().await;
 }
 
 /// Serializes the tests of one binary that start their own servers and processes, so they do
