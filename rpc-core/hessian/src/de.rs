@@ -285,10 +285,12 @@ impl<'de> Deserializer<'de> {
         Ok(a)
     }
 
+    #[inline]
     fn u16(&mut self) -> Result<usize> {
         Ok(usize::from(u16::from_be_bytes(self.array()?)))
     }
 
+    #[inline]
     fn enter(&mut self, at: usize) -> Result<()> {
         if self.depth >= self.limits.max_depth {
             return Err(self.error(ErrorKind::DepthLimitExceeded(self.limits.max_depth), at));
@@ -297,6 +299,7 @@ impl<'de> Deserializer<'de> {
         Ok(())
     }
 
+    #[inline]
     fn leave(&mut self) {
         self.depth -= 1;
     }
@@ -334,6 +337,7 @@ impl<'de> Deserializer<'de> {
     }
 
     /// An int in a structural position (lengths, indexes, counts).
+    #[inline]
     fn struct_int(&mut self, what: &'static str) -> Result<i64> {
         let at = self.pos;
         let tag = self.byte()?;
@@ -346,6 +350,7 @@ impl<'de> Deserializer<'de> {
 
     /// A length or count: non-negative and no larger than the remaining input
     /// (every element takes at least one byte).
+    #[inline]
     fn length(&mut self, what: &'static str) -> Result<usize> {
         let at = self.pos;
         let n = self.struct_int(what)?;
@@ -355,6 +360,7 @@ impl<'de> Deserializer<'de> {
         Ok(n as usize)
     }
 
+    #[inline]
     fn date(&mut self, tag: u8) -> Result<i64> {
         if tag == BC_DATE {
             Ok(i64::from_be_bytes(self.array()?))
@@ -556,6 +562,7 @@ impl<'de> Deserializer<'de> {
         }
     }
 
+    #[inline]
     fn string_value(&mut self, what: &'static str) -> Result<Text<'de>> {
         let at = self.pos;
         let tag = self.byte()?;
@@ -611,6 +618,7 @@ impl<'de> Deserializer<'de> {
     }
 
     /// Class-definition index of an object tag (already consumed).
+    #[inline]
     fn object_def(&mut self, tag: u8) -> Result<usize> {
         let at = self.pos;
         let idx = if tag == BC_OBJECT {
@@ -647,6 +655,7 @@ impl<'de> Deserializer<'de> {
     }
 
     /// Registers a list/map/object that begins at `at`.
+    #[inline]
     fn add_ref(&mut self, at: usize) -> usize {
         let idx = self.ref_cursor;
         if idx >= self.refs.len() {
@@ -661,6 +670,7 @@ impl<'de> Deserializer<'de> {
         idx
     }
 
+    #[inline]
     fn ref_done(&mut self, idx: usize) {
         self.refs.get_mut(idx).done = true;
     }
@@ -710,6 +720,7 @@ impl<'de> Deserializer<'de> {
     }
 
     /// `(type index, fixed length)` of a list whose tag (already consumed) is `tag`.
+    #[inline]
     fn list_header(&mut self, tag: u8) -> Result<(Option<usize>, Option<usize>)> {
         Ok(match tag {
             BC_LIST_VARIABLE => (Some(self.type_index()?), None),

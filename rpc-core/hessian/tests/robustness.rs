@@ -565,3 +565,33 @@ fn bad_tags_report_their_offset() {
     let e = err(&[b'Q', 0x8f]);
     assert_eq!(e.kind(), &ErrorKind::InvalidRef(-1));
 }
+
+#[test]
+fn typed_recursion_at_the_default_limit_fits_a_two_mib_stack() {
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Tree(Vec<Tree>);
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Node {
+        next: Option<Box<Node>>,
+        items: Vec<Value>,
+    }
+    let depth = Limits::DEFAULT_MAX_DEPTH;
+    let mut lists = vec![0x79; depth - 1];
+    lists.push(0x78);
+    // depth-1 objects {next, items} nested through `next`; the innermost object's
+    // empty `items` list is the 128th level.
+    let mut objs = vec![b'C', 0x01, b'N', 0x92, 0x04];
+    objs.extend_from_slice(b"next");
+    objs.extend_from_slice(&[0x05]);
+    objs.extend_from_slice(b"items");
+    objs.extend(std::iter::repeat_n(0x60, depth - 1));
+    objs.extend_from_slice(&[b'N', 0x78]);
+    objs.extend(std::iter::repeat_n(0x78, depth - 2));
+    on_small_stack(move || {
+        from_slice::<Tree>(&lists).unwrap();
+        from_slice::<Node>(&objs).unwrap();
+        from_slice::<Value>(&objs).unwrap();
+    });
+}
