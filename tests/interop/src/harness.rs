@@ -152,6 +152,7 @@ pub struct JavaProcess {
     name: String,
     child: Child,
     lines: Arc<Mutex<Vec<String>>>,
+    log: Arc<Mutex<Vec<String>>>,
     reader: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -173,12 +174,26 @@ impl JavaProcess {
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .process_group(0);
         let mut child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {java} for {name}: {e}"));
         let stdout = child.stdout.take().expect("piped stdout");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let log_sink = log.clone();
+        // Dubbo's WARN/ERROR logs (stack traces of the expected timeouts and payload errors)
+        // are kept, and shown only when something fails.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                log_sink
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(line);
+            }
+        });
         let lines = Arc::new(Mutex::new(Vec::new()));
         let sink = lines.clone();
         let prefix = name.to_owned();
@@ -193,6 +208,7 @@ impl JavaProcess {
             name: name.to_owned(),
             child,
             lines,
+            log,
             reader: Some(reader),
         }
     }
@@ -252,6 +268,21 @@ impl JavaProcess {
         }
     }
 
+    /// Prints the last `max` lines of the process's stderr (Dubbo's log).
+    pub fn print_log(&self, max: usize) {
+        let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        let start = log.len().saturating_sub(max);
+        say(&format!(
+            "---- {} stderr (last {} of {} lines) ----",
+            self.name,
+            log.len() - start,
+            log.len()
+        ));
+        for line in &log[start..] {
+            say(line);
+        }
+    }
+
     /// The stdout lines so far.
     pub fn lines(&self) -> Vec<String> {
         self.lines.lock().unwrap_or_else(|e| e.into_inner()).clone()
@@ -277,6 +308,9 @@ impl JavaProcess {
         if let Some(reader) = self.reader.take() {
             let _ = reader.join();
         }
+        if !status.is_some_and(|s| s.success()) {
+            self.print_log(200);
+        }
         (status, self.lines())
     }
 
@@ -293,6 +327,9 @@ impl JavaProcess {
 
 impl Drop for JavaProcess {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.print_log(200);
+        }
         if let Ok(None) = self.child.try_wait() {
             self.kill();
         }
