@@ -456,7 +456,7 @@ impl<'a> Serializer<'a> {
                     o += w;
                 }
             }
-            self.base = self.out.len() - o;
+            self.base = self.out.len().wrapping_sub(o);
         }
     }
 

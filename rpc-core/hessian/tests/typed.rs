@@ -770,3 +770,25 @@ fn a_wrong_schema_hint_from_another_type_with_the_same_java_name_is_repaired() {
     let v: Value = from_slice(&to_vec(&vec![V1 { p: 3 }, V1 { p: 4 }]).unwrap()).unwrap();
     assert_eq!(v.as_list().unwrap()[1].field("p"), Some(&Value::Int(4)));
 }
+
+#[test]
+fn resuming_with_a_fresh_buffer_and_a_nearly_full_java_buffer_is_fine() {
+    // Fill Java's emulated 8 KiB buffer almost completely, then continue the body in
+    // a new, empty Vec (the caller moved the first part elsewhere).
+    let mut first = Vec::new();
+    let mut ser = Serializer::new(&mut first);
+    "x".repeat(8150).serialize(&mut ser).unwrap();
+    let state = ser.into_state();
+    let mut rest = Vec::new();
+    let mut ser = Serializer::resume(&mut rest, state);
+    "y".repeat(60).serialize(&mut ser).unwrap();
+    vec![9u8; 20_000].serialize(&mut ser).unwrap();
+    first.extend_from_slice(&rest);
+    // Same bytes as writing everything in one go.
+    let mut whole = Vec::new();
+    let mut ser = Serializer::new(&mut whole);
+    "x".repeat(8150).serialize(&mut ser).unwrap();
+    "y".repeat(60).serialize(&mut ser).unwrap();
+    vec![9u8; 20_000].serialize(&mut ser).unwrap();
+    assert_eq!(first, whole);
+}
