@@ -19,6 +19,7 @@ pub use crate::codec::body::EncodedArgs;
 pub use crate::error::RpcError;
 pub use crate::server::handler::{ArgsDecoder, BoxFuture, ServerCall, ServerReply, ServiceHandler};
 pub use crate::service::{MethodDescriptor, NamedService, ServiceClient, ServiceDescriptor};
+pub use crate::status::StatusCode;
 
 use dubbo_hessian2::{EncoderState, Serializer};
 use serde::Serialize;
@@ -59,13 +60,25 @@ pub fn parameter_types(descriptors: &[Cow<'static, str>]) -> String {
     descriptors.concat()
 }
 
-/// Wraps a handler's future so a panic in user code becomes a reply, not a dead connection
-/// task.
+/// Wraps a handler's future so a panic in user code becomes a `SERVICE_ERROR` reply, not a
+/// dead call (the consumer would otherwise wait for its timeout).
 pub fn reply_future<F>(future: F) -> BoxFuture<ServerReply>
 where
     F: std::future::Future<Output = ServerReply> + Send + 'static,
 {
-    Box::pin(future)
+    use futures_util::FutureExt;
+    Box::pin(
+        std::panic::AssertUnwindSafe(future)
+            .catch_unwind()
+            .map(|result| {
+                result.unwrap_or_else(|_| {
+                    ServerReply::error(
+                        crate::status::StatusCode::SERVICE_ERROR,
+                        "java.lang.RuntimeException: the service method panicked",
+                    )
+                })
+            }),
+    )
 }
 
 /// A ready reply, for failures found before the user's method runs.

@@ -18,6 +18,7 @@ pub mod url;
 
 pub use async_trait::async_trait;
 pub use dubbo_hessian2 as hessian;
+pub use dubbo_hessian2::java::JavaType;
 pub use dubbo_rpc_macros::{service, JavaType};
 
 pub use crate::attachments::Attachments;

@@ -87,6 +87,17 @@ impl Server {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ServeError {
+    /// A service declares two methods with the same Java name and parameter descriptor, so
+    /// calls to them could not be told apart.
+    #[error("service {interface} declares {method}({parameter_types}) twice; give one of them another name or descriptor with #[dubbo(...)]")]
+    DuplicateMethod {
+        /// The Java interface.
+        interface: String,
+        /// The Java method name.
+        method: String,
+        /// The parameter descriptor.
+        parameter_types: String,
+    },
     /// Registering a service failed.
     #[error("cannot register {url} in the registry")]
     Register {
@@ -187,6 +198,21 @@ impl ServerBuilder {
 
     /// Binds the port and starts serving.
     pub async fn serve(mut self) -> Result<RunningServer, ServeError> {
+        for export in self.router.exports() {
+            let d = export.handler.descriptor();
+            for (i, m) in d.methods.iter().enumerate() {
+                if d.methods[..i]
+                    .iter()
+                    .any(|o| o.name == m.name && o.parameter_types == m.parameter_types)
+                {
+                    return Err(ServeError::DuplicateMethod {
+                        interface: d.interface.clone(),
+                        method: m.name.clone(),
+                        parameter_types: m.parameter_types.clone(),
+                    });
+                }
+            }
+        }
         let addr = format!("{}:{}", self.bind_host, self.port);
         let listener = TcpListener::bind(&addr)
             .await
