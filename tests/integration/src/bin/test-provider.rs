@@ -3,7 +3,7 @@
 //! Serves [`GreeterHandler`] on 127.0.0.1, registers it (as 127.0.0.1) in a ZooKeeper
 //! registry, prints `READY <port>` on stdout once registered, and shuts down gracefully on
 //! SIGTERM (unregister, readonly event, drain, close, close the ZooKeeper session). It exits
-//! by itself when the `--owner-pid` process is gone, so a crashed test leaves nothing behind.
+//! at once when the `--owner-pid` process is gone, so a crashed test leaves nothing behind.
 //!
 //! ```text
 //! test-provider --registry zookeeper://127.0.0.1:2181?session=2000 --tag p1 [--port 0] [--owner-pid PID]
@@ -77,7 +77,11 @@ async fn main() {
     };
     tokio::select! {
         _ = terminate.recv() => {}
-        _ = owner_gone => {}
+        _ = owner_gone => {
+            // the test is gone (and probably its ZooKeeper too): no goodbyes
+            eprintln!("test-provider {tag}: owner gone, exiting");
+            std::process::exit(0);
+        }
     }
     let started = Instant::now();
     server.shutdown().await;
