@@ -107,10 +107,10 @@ impl DemoService for DemoServiceImpl {
 /// Java: `org.apache.dubbo.interop.api.InteropService` (see `INTERFACE.md`).
 ///
 /// Boxed Java types are `Option`s (null travels), arrays are [`JavaArray`], and so is `byte[]`
-/// (`JavaArray<u8>`, always a Hessian binary: a plain `Vec<u8>` reaches serde as a sequence,
-/// and an *empty* one cannot be told from an empty list, which a Java consumer refuses as a
-/// `byte[]` result). The Java names and descriptors are derived by the macro except for the `greet`
-/// overload.
+/// (`JavaArray<u8>`, always a Hessian binary). A plain `Vec<u8>` reaches serde as a sequence
+/// that the codec turns into a binary by looking at its elements, so an *empty* one comes out
+/// as an empty list, which Java refuses as a `byte[]` (as an argument on a Java provider, as a
+/// result on a Java consumer; the Rust server patches top-level results, see `ServerCall::reply`).
 #[dubbo_rpc::service(interface = "org.apache.dubbo.interop.api.InteropService")]
 pub trait InteropService {
     /// `boolean echoBoolean(boolean)`.
