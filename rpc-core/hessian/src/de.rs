@@ -800,7 +800,8 @@ impl<'de> Deserializer<'de> {
                 };
                 let r = self.add_ref(at);
                 self.enter(at)?;
-                let mut entries = Vec::new();
+                let mut entries =
+                    Vec::with_capacity(flat_map_entries(self.input, self.pos).unwrap_or(0));
                 while !self.at_end_marker()? {
                     let k = self.value()?;
                     let v = self.value()?;
@@ -1245,6 +1246,57 @@ impl<'de> de::MapAccess<'de> for MapAccess<'_, 'de> {
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
         let at = self.de.pos;
         seed.deserialize(&mut *self.de).map_err(|e| e.at(at))
+    }
+    fn size_hint(&self) -> Option<usize> {
+        if self.ended {
+            return Some(0);
+        }
+        flat_map_entries(self.de.input, self.de.pos)
+    }
+}
+
+/// Number of entries of a map starting at `p` whose keys and values are all scalars
+/// or single-chunk ASCII strings (Dubbo's attachments, `Map<String, String>`), found
+/// without decoding: lets `HashMap` allocate once instead of growing. `None` (no
+/// hint) for anything else; looks at no more than 64 entries.
+fn flat_map_entries(input: &[u8], mut p: usize) -> Option<usize> {
+    let mut items = 0usize;
+    loop {
+        let tag = *input.get(p)?;
+        let len = match tag {
+            BC_END => return (items % 2 == 0).then_some(items / 2),
+            0x00..=0x1f => {
+                let n = usize::from(tag);
+                if !input.get(p + 1..p + 1 + n)?.is_ascii() {
+                    return None;
+                }
+                1 + n
+            }
+            0x30..=0x33 => {
+                let n = (usize::from(tag - 0x30) << 8) | usize::from(*input.get(p + 1)?);
+                if !input.get(p + 2..p + 2 + n)?.is_ascii() {
+                    return None;
+                }
+                2 + n
+            }
+            BC_NULL
+            | BC_TRUE
+            | BC_FALSE
+            | 0x80..=0xbf
+            | 0xd8..=0xef
+            | BC_DOUBLE_ZERO
+            | BC_DOUBLE_ONE => 1,
+            0xc0..=0xcf | 0xf0..=0xff | BC_DOUBLE_BYTE => 2,
+            0xd0..=0xd7 | 0x38..=0x3f | BC_DOUBLE_SHORT => 3,
+            BC_INT | BC_LONG_INT | BC_DOUBLE_MILL | BC_DATE_MINUTE => 5,
+            BC_LONG | BC_DOUBLE | BC_DATE => 9,
+            _ => return None,
+        };
+        p += len;
+        items += 1;
+        if items > 128 {
+            return None;
+        }
     }
 }
 
