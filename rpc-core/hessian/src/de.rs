@@ -13,7 +13,6 @@
 //!   class definitions are read iteratively, so no input can overflow the stack.
 //! - No allocation is sized from a length prefix beyond the bytes that remain.
 
-use std::borrow::Cow;
 use std::cell::RefCell;
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
@@ -47,13 +46,24 @@ impl Default for Limits {
     }
 }
 
-/// A class definition. Names are borrowed from the input when they were plain
-/// single-chunk UTF-8 (always, in practice); the field names of all classes share
-/// one vector, so a body's definitions cost two allocations in all.
-#[derive(Debug, Clone)]
+/// A class or field name: borrowed from the input (plain single-chunk UTF-8, i.e.
+/// always in practice) or, rarely, an index into `owned_names`.
+#[derive(Debug, Clone, Copy)]
+enum Name<'de> {
+    Borrowed(&'de str),
+    Owned(usize),
+}
+
+impl Default for Name<'_> {
+    fn default() -> Self {
+        Name::Borrowed("")
+    }
+}
+
+/// A class definition: its name and `field_names[first..first + len]`.
+#[derive(Debug, Clone, Copy, Default)]
 struct ClassDef<'de> {
-    name: Cow<'de, str>,
-    /// `field_names[first..first + len]`.
+    name: Name<'de>,
     first: usize,
     len: usize,
 }
@@ -70,37 +80,49 @@ struct RefEntry {
     done: bool,
 }
 
-/// The reference table. The first entries live inline: most bodies hold a handful
-/// of lists, maps and objects, and a heap allocation per body is measurable.
+/// A vector whose first `N` elements live inline. A typical body has a few classes,
+/// a couple of dozen field names and a handful of lists/maps/objects; keeping the
+/// per-body tables off the heap is measurable on small bodies.
 #[derive(Debug, Clone)]
-struct RefTable {
-    inline: [RefEntry; 16],
+struct SmallVec<T, const N: usize> {
+    inline: [T; N],
     len: usize,
-    spill: Vec<RefEntry>,
+    spill: Vec<T>,
 }
 
-impl RefTable {
+impl<T: Copy + Default, const N: usize> SmallVec<T, N> {
     fn new() -> Self {
-        RefTable {
-            inline: [RefEntry::default(); 16],
+        SmallVec {
+            inline: [T::default(); N],
             len: 0,
             spill: Vec::new(),
         }
     }
+    #[inline]
     fn len(&self) -> usize {
         self.len
     }
-    fn push(&mut self, e: RefEntry) {
+    #[inline]
+    fn push(&mut self, v: T) {
         match self.inline.get_mut(self.len) {
-            Some(slot) => *slot = e,
-            None => self.spill.push(e),
+            Some(slot) => *slot = v,
+            None => self.spill.push(v),
         }
         self.len += 1;
     }
-    fn get_mut(&mut self, i: usize) -> &mut RefEntry {
+    /// Callers only pass indexes below `len()` (validated against the input first).
+    #[inline]
+    fn get(&self, i: usize) -> T {
+        match self.inline.get(i) {
+            Some(v) => *v,
+            None => self.spill[i - N],
+        }
+    }
+    #[inline]
+    fn get_mut(&mut self, i: usize) -> &mut T {
         match self.inline.get_mut(i) {
-            Some(e) => e,
-            None => &mut self.spill[i - 16],
+            Some(v) => v,
+            None => &mut self.spill[i - N],
         }
     }
 }
@@ -116,12 +138,6 @@ impl<'de> Text<'de> {
         match self {
             Text::Borrowed(s) => s.to_owned(),
             Text::Owned(s) => s,
-        }
-    }
-    fn into_cow(self) -> Cow<'de, str> {
-        match self {
-            Text::Borrowed(s) => Cow::Borrowed(s),
-            Text::Owned(s) => Cow::Owned(s),
         }
     }
 }
@@ -154,10 +170,11 @@ pub struct Deserializer<'de> {
     pos: usize,
     limits: Limits,
     depth: usize,
-    classes: Vec<ClassDef<'de>>,
-    field_names: Vec<Cow<'de, str>>,
+    classes: SmallVec<ClassDef<'de>, 6>,
+    field_names: SmallVec<Name<'de>, 24>,
+    owned_names: Vec<String>,
     types: Vec<String>,
-    refs: RefTable,
+    refs: SmallVec<RefEntry, 12>,
     // Cursors equal the table lengths, except while replaying a reference: then
     // definitions/types/refs met again are counted instead of added.
     class_cursor: usize,
@@ -190,10 +207,11 @@ impl<'de> Deserializer<'de> {
             pos: 0,
             limits,
             depth: 0,
-            classes: Vec::new(),
-            field_names: Vec::new(),
+            classes: SmallVec::new(),
+            field_names: SmallVec::new(),
+            owned_names: Vec::new(),
             types: Vec::new(),
-            refs: RefTable::new(),
+            refs: SmallVec::new(),
             class_cursor: 0,
             type_cursor: 0,
             ref_cursor: 0,
@@ -589,24 +607,20 @@ impl<'de> Deserializer<'de> {
     }
 
     fn class_def(&mut self) -> Result<()> {
-        let name = self.string_value("class name")?.into_cow();
+        let name = self.string_value("class name")?;
         let n = self.length("field count")?;
         // Replaying a reference re-reads definitions that are already in the table.
         let new = self.class_cursor >= self.classes.len();
         let first = self.field_names.len();
-        if new && self.field_names.capacity() == 0 {
-            self.field_names.reserve(32);
-        }
         for _ in 0..n {
-            let f = self.string_value("field name")?.into_cow();
+            let f = self.string_value("field name")?;
             if new {
+                let f = self.intern(f);
                 self.field_names.push(f);
             }
         }
         if new {
-            if self.classes.capacity() == 0 {
-                self.classes.reserve(8);
-            }
+            let name = self.intern(name);
             self.classes.push(ClassDef {
                 name,
                 first,
@@ -615,6 +629,23 @@ impl<'de> Deserializer<'de> {
         }
         self.class_cursor += 1;
         Ok(())
+    }
+
+    fn intern(&mut self, t: Text<'de>) -> Name<'de> {
+        match t {
+            Text::Borrowed(s) => Name::Borrowed(s),
+            Text::Owned(s) => {
+                self.owned_names.push(s);
+                Name::Owned(self.owned_names.len() - 1)
+            }
+        }
+    }
+
+    fn name(&self, n: Name<'de>) -> &str {
+        match n {
+            Name::Borrowed(s) => s,
+            Name::Owned(i) => &self.owned_names[i],
+        }
     }
 
     /// Class-definition index of an object tag (already consumed).
@@ -815,11 +846,15 @@ impl<'de> Deserializer<'de> {
                 let d = self.object_def(tag)?;
                 let r = self.add_ref(at);
                 self.enter(at)?;
-                let class = self.classes[d].name.to_string();
-                let ClassDef { first, len: n, .. } = self.classes[d];
+                let ClassDef {
+                    name,
+                    first,
+                    len: n,
+                } = self.classes.get(d);
+                let class = self.name(name).to_owned();
                 let mut fields = Vec::with_capacity(n);
                 for i in 0..n {
-                    let name = self.field_names[first + i].to_string();
+                    let name = self.name(self.field_names.get(first + i)).to_owned();
                     fields.push((name, self.value()?));
                 }
                 self.leave();
@@ -890,7 +925,7 @@ impl<'de> Deserializer<'de> {
                 let d = self.object_def(tag)?;
                 let r = self.add_ref(at);
                 self.enter(at)?;
-                for _ in 0..self.classes[d].len {
+                for _ in 0..self.classes.get(d).len {
                     self.skip()?;
                 }
                 self.leave();
@@ -984,7 +1019,7 @@ impl<'de> Deserializer<'de> {
         let def = self.object_def(tag)?;
         let r = self.add_ref(at);
         self.enter(at)?;
-        let n = self.classes[def].len;
+        let n = self.classes.get(def).len;
         let mut acc = ObjectAccess {
             de: self,
             def,
@@ -1011,9 +1046,9 @@ impl<'de> Deserializer<'de> {
                 let r = self.add_ref(at);
                 self.enter(at)?;
                 let mut name: Option<Text<'de>> = None;
-                let ClassDef { first, len, .. } = self.classes[def];
+                let ClassDef { first, len, .. } = self.classes.get(def);
                 for i in 0..len {
-                    if name.is_none() && self.field_names[first + i] == "name" {
+                    if name.is_none() && self.name(self.field_names.get(first + i)) == "name" {
                         name = Some(self.string_value("enum constant name")?);
                     } else {
                         self.skip()?;
@@ -1027,7 +1062,7 @@ impl<'de> Deserializer<'de> {
                     None => Err(self.error(
                         ErrorKind::Message(format!(
                             "enum object {} has no `name` field",
-                            self.classes[def].name
+                            self.name(self.classes.get(def).name)
                         )),
                         at,
                     )),
@@ -1334,11 +1369,17 @@ impl<'de> de::MapAccess<'de> for ObjectAccess<'_, 'de> {
             return Ok(None);
         }
         let at = self.de.pos;
-        let r = match &self.de.field_names[self.de.classes[self.def].first + self.i] {
-            Cow::Borrowed(name) => {
+        let r = match self
+            .de
+            .field_names
+            .get(self.de.classes.get(self.def).first + self.i)
+        {
+            Name::Borrowed(name) => {
                 seed.deserialize(de::value::BorrowedStrDeserializer::<Error>::new(name))
             }
-            Cow::Owned(name) => seed.deserialize(de::value::StrDeserializer::<Error>::new(name)),
+            Name::Owned(k) => seed.deserialize(de::value::StrDeserializer::<Error>::new(
+                &self.de.owned_names[k],
+            )),
         };
         self.i += 1;
         self.value_pending = true;

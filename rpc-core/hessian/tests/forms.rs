@@ -142,3 +142,21 @@ fn class_definitions_between_values_of_one_body() {
     assert_eq!(de.read_value().unwrap().field("x"), Some(&Value::Int(2)));
     assert!(de.is_end());
 }
+
+#[test]
+fn chunked_and_cesu8_class_and_field_names() {
+    // Class name "Ab" in two chunks; field name "x\u{1F600}" in CESU-8 (not borrowable).
+    let bytes = [
+        b'C', b'R', 0, 1, b'A', 0x01, b'b', 0x91, 0x03, b'x', 0xed, 0xa0, 0xbd, 0xed, 0xb8, 0x80,
+        0x60, 0x91,
+    ];
+    let v = value(&bytes);
+    assert_eq!(v.class_name(), Some("Ab"));
+    assert_eq!(v.field("x\u{1F600}"), Some(&Value::Int(1)));
+    #[derive(serde::Deserialize)]
+    struct T {
+        #[serde(rename = "x\u{1F600}")]
+        x: i32,
+    }
+    assert_eq!(from_slice::<T>(&bytes).unwrap().x, 1);
+}
