@@ -11,6 +11,10 @@ use crate::tag::{DATE_TOKEN, LIST_TOKEN};
 use crate::value::ListRepr;
 
 /// Maps a Rust type to the Java type it is declared as (JVM descriptor form).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no Java type",
+    note = "derive it: #[derive(JavaType)] with #[serde(rename = \"org.example.Class\")], or declare the method's types with #[dubbo(parameter_types = \"...\")]"
+)]
 pub trait JavaType {
     /// The JVM descriptor, e.g. `"I"`, `"Ljava/lang/String;"`, `"[B"`.
     fn descriptor() -> Cow<'static, str>;
