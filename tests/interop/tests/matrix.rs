@@ -66,6 +66,21 @@ fn java_consumer(direction: &str, args: &[&str]) -> (usize, usize, Vec<String>) 
     (passed, failed, failures)
 }
 
+/// Nothing leaks on the Rust provider: once the consumers are done, every call (the timed-out
+/// `sleep` included, which finishes on its own) has completed.
+fn assert_no_calls_left(server: &dubbo_rpc::server::RunningServer, failures: &mut Vec<String>) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while server.in_flight() > 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if server.in_flight() > 0 {
+        failures.push(format!(
+            "{} calls still in flight on the Rust provider",
+            server.in_flight()
+        ));
+    }
+}
+
 fn rust_summary(direction: &str, report: &Report) -> Vec<String> {
     say(&format!(
         "interop {direction}: {} passed, {} failed",
@@ -119,6 +134,7 @@ fn java_consumer_to_rust_provider() {
         );
         failures.extend(f);
     }
+    assert_no_calls_left(&server, &mut failures);
     rt.block_on(server.shutdown());
     assert!(
         failures.is_empty(),
@@ -226,6 +242,7 @@ fn mixed_fleet() {
         ],
     );
     failures.extend(f);
+    assert_no_calls_left(&server, &mut failures);
     rt.block_on(server.shutdown());
     assert!(
         failures.is_empty(),
