@@ -5,13 +5,15 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use bytes::BytesMut;
+use bytes::Bytes;
 
 use crate::client::invocation::Invocation;
 use crate::codec::body::{self, DecodedResponse};
-use crate::codec::{write_frame, Header};
+use crate::codec::{Header, HEADER_LEN};
 use crate::error::RpcError;
-use crate::transport::client::{decode_response_frame, ConnectionConfig, ConnectionHandle, ConnectionPool};
+use crate::transport::client::{
+    decode_response_frame, ConnectionConfig, ConnectionHandle, ConnectionPool,
+};
 use crate::transport::next_request_id;
 use crate::url::Url;
 
@@ -95,7 +97,11 @@ impl Invoker {
         if weight == 0 {
             return 0;
         }
-        let Some(start) = self.url.param("timestamp").and_then(|t| t.parse::<u64>().ok()) else {
+        let Some(start) = self
+            .url
+            .param("timestamp")
+            .and_then(|t| t.parse::<u64>().ok())
+        else {
             return weight;
         };
         let warmup = self
@@ -121,9 +127,12 @@ impl Invoker {
     pub async fn invoke(&self, invocation: &Invocation) -> Result<DecodedResponse, RpcError> {
         let method = invocation.method();
         let id = next_request_id();
-        let mut body = Vec::with_capacity(128 + invocation.args.bytes.len());
+        // The frame is built in one buffer: header room first, the body encoded after it,
+        // then the header filled in; no second copy of the body.
+        let mut frame = Vec::with_capacity(HEADER_LEN + 192 + invocation.args.bytes.len());
+        frame.resize(HEADER_LEN, 0);
         body::encode_request(
-            &mut body,
+            &mut frame,
             &invocation.target.descriptor.interface,
             invocation.target.version.as_deref(),
             &method.name,
@@ -131,20 +140,21 @@ impl Invoker {
             &invocation.args,
             &invocation.attachments,
         )?;
-        if body.len() > self.max_payload {
+        let body_len = frame.len() - HEADER_LEN;
+        if body_len > self.max_payload {
             // Java fails such a request locally and never sends it.
             return Err(RpcError::PayloadTooLarge {
-                size: body.len(),
+                size: body_len,
                 limit: self.max_payload,
             });
         }
-        let mut frame = BytesMut::with_capacity(16 + body.len());
-        write_frame(&Header::request(id, 0), &body, &mut frame);
+        Header::request(id, body_len as u32).write(&mut &mut frame[..HEADER_LEN]);
+        let frame = Bytes::from(frame);
         let connection = self.connection.get().await?;
         self.active.fetch_add(1, Ordering::Relaxed);
         let _active = ActiveGuard(&self.active);
         let started = Instant::now();
-        let response = connection.send_request(id, frame.freeze()).await?;
+        let response = connection.send_request(id, frame).await?;
         let result = decode_response_frame(response);
         if result.is_ok() {
             self.succeeded.fetch_add(1, Ordering::Relaxed);

@@ -7,11 +7,11 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use futures_util::StreamExt;
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tokio_util::codec::FramedRead;
+use tokio::time::Instant;
+use tokio_util::codec::Decoder;
 
 use crate::codec::body;
 use crate::codec::header::{FLAG_EVENT, FLAG_REQUEST, FLAG_TWO_WAY, HESSIAN2};
@@ -70,7 +70,12 @@ impl Connection {
     pub async fn connect(addr: &str, config: &ConnectionConfig) -> Result<Connection, RpcError> {
         let stream = tokio::time::timeout(config.connect_timeout, TcpStream::connect(addr))
             .await
-            .map_err(|_| transport_error(addr, format!("connect timed out after {:?}", config.connect_timeout)))?
+            .map_err(|_| {
+                transport_error(
+                    addr,
+                    format!("connect timed out after {:?}", config.connect_timeout),
+                )
+            })?
             .map_err(|e| transport_error(addr, format!("connect failed: {e}")))?;
         let _ = stream.set_nodelay(true);
         let (read, write) = stream.into_split();
@@ -81,7 +86,7 @@ impl Connection {
         let writer = tokio::spawn(write_loop);
         let reader = tokio::spawn(read_loop(
             addr.to_owned(),
-            FramedRead::with_capacity(read, DubboCodec::new(config.max_frame_len), 64 * 1024),
+            read,
             sender.clone(),
             pending.clone(),
             readonly.clone(),
@@ -179,61 +184,80 @@ fn transport_error(addr: &str, message: String) -> RpcError {
     }
 }
 
+/// Room kept free before each socket read.
+const READ_CHUNK: usize = 16 * 1024;
+
 #[allow(clippy::too_many_arguments)]
 async fn read_loop(
     addr: String,
-    mut frames: FramedRead<tokio::net::tcp::OwnedReadHalf, DubboCodec>,
+    read: tokio::net::tcp::OwnedReadHalf,
     sender: FrameSender,
     pending: Arc<PendingMap>,
     readonly: Arc<AtomicBool>,
     closed: Arc<AtomicBool>,
     config: ConnectionConfig,
 ) {
-    let mut idle = Duration::ZERO;
-    let reason = loop {
-        let next = match tokio::time::timeout(config.heartbeat, frames.next()).await {
-            Err(_) => {
-                idle += config.heartbeat;
-                if idle >= config.idle_timeout {
-                    break format!("nothing read for {idle:?}");
+    let mut codec = DubboCodec::new(config.max_frame_len);
+    // Held only while data is being handled; an idle connection keeps no read buffer.
+    let mut inbuf = BytesMut::new();
+    let mut ready: Vec<(u64, Result<Frame, RpcError>)> = Vec::new();
+    let mut last_read = Instant::now();
+    // One timer for the connection, moved forward lazily, instead of one per frame.
+    let beat = tokio::time::sleep(config.heartbeat);
+    tokio::pin!(beat);
+    let reason = 'conn: loop {
+        if inbuf.capacity() - inbuf.len() < READ_CHUNK / 4 {
+            inbuf.reserve(READ_CHUNK);
+        }
+        match read.try_read_buf(&mut inbuf) {
+            Ok(0) => break "closed by peer".to_owned(),
+            Ok(_) => {
+                last_read = Instant::now();
+                loop {
+                    match codec.decode(&mut inbuf) {
+                        Ok(None) => break,
+                        Err(e) => break 'conn e.to_string(),
+                        Ok(Some(Decoded::Frame(frame))) => {
+                            let header = frame.header;
+                            if header.is_request() {
+                                handle_server_request(&frame, &sender, &readonly);
+                            } else if !header.is_event() {
+                                ready.push((header.id, Ok(frame)));
+                            } // else: a heartbeat response
+                        }
+                        Ok(Some(Decoded::Oversized(header))) => ready.push((
+                            header.id,
+                            Err(RpcError::PayloadTooLarge {
+                                size: header.body_len as usize,
+                                limit: config.max_frame_len,
+                            }),
+                        )),
+                    }
                 }
-                let _ = sender.try_send(heartbeat_request());
+                complete(&pending, &mut ready);
                 continue;
             }
-            Ok(next) => next,
-        };
-        idle = Duration::ZERO;
-        match next {
-            None => break "closed by peer".to_owned(),
-            Some(Err(e)) => break e.to_string(),
-            Some(Ok(Decoded::Frame(frame))) => {
-                let header = frame.header;
-                if header.is_request() {
-                    handle_server_request(&frame, &sender, &readonly);
-                    continue;
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => break e.to_string(),
+        }
+        if inbuf.is_empty() {
+            inbuf = BytesMut::new();
+        }
+        tokio::select! {
+            r = read.readable() => if let Err(e) = r { break e.to_string() },
+            _ = &mut beat => {
+                let now = Instant::now();
+                let quiet = now - last_read;
+                if quiet >= config.idle_timeout {
+                    break format!("nothing read for {quiet:?}");
                 }
-                if header.is_event() {
-                    continue; // heartbeat response
-                }
-                let waiter = pending
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .remove(&header.id);
-                if let Some(waiter) = waiter {
-                    let _ = waiter.send(Ok(frame));
-                }
-            }
-            Some(Ok(Decoded::Oversized(header))) => {
-                let waiter = pending
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .remove(&header.id);
-                if let Some(waiter) = waiter {
-                    let _ = waiter.send(Err(RpcError::PayloadTooLarge {
-                        size: header.body_len as usize,
-                        limit: config.max_frame_len,
-                    }));
-                }
+                let next = if quiet >= config.heartbeat {
+                    let _ = sender.try_send(heartbeat_request());
+                    now + config.heartbeat
+                } else {
+                    last_read + config.heartbeat
+                };
+                beat.as_mut().reset(next.min(last_read + config.idle_timeout));
             }
         }
     };
@@ -246,7 +270,29 @@ async fn read_loop(
         .map(|(_, w)| w)
         .collect();
     for w in waiters {
-        let _ = w.send(Err(transport_error(&addr, format!("connection lost: {reason}"))));
+        let _ = w.send(Err(transport_error(
+            &addr,
+            format!("connection lost: {reason}"),
+        )));
+    }
+}
+
+/// Hands the responses of one read to their callers, taking the pending-table lock once.
+fn complete(pending: &PendingMap, ready: &mut Vec<(u64, Result<Frame, RpcError>)>) {
+    if ready.is_empty() {
+        return;
+    }
+    let mut waiters = Vec::with_capacity(ready.len());
+    {
+        let mut table = pending.lock().unwrap_or_else(|e| e.into_inner());
+        for (id, result) in ready.drain(..) {
+            if let Some(waiter) = table.remove(&id) {
+                waiters.push((waiter, result));
+            }
+        }
+    }
+    for (waiter, result) in waiters {
+        let _ = waiter.send(result);
     }
 }
 

@@ -3,20 +3,21 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use futures_util::StreamExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
-use tokio_util::codec::FramedRead;
+use tokio::time::Instant;
+use tokio_util::codec::Decoder;
 
 use crate::codec::header::{FLAG_EVENT, FLAG_REQUEST, HESSIAN2};
-use crate::codec::{write_frame, Decoded, DubboCodec, Frame, Header};
+use crate::codec::{write_frame, CodecError, Decoded, DubboCodec, Frame, Header};
 use crate::server::handler::{BoxFuture, ServerReply};
 use crate::status::StatusCode;
-use crate::transport::writer::WeakFrameSender;
+use crate::transport::writer::{Closed, WeakFrameSender};
 use crate::transport::{next_request_id, writer, FrameSender, HEARTBEAT_BODY};
 
 /// What the connection loop hands a request body to.
@@ -67,7 +68,9 @@ impl ServerState {
         let live: Vec<FrameSender> = conns.iter().filter_map(WeakFrameSender::upgrade).collect();
         conns.retain(|c| c.upgrade().is_some());
         let frame = readonly_event();
-        live.iter().filter(|c| c.try_send(frame.clone()).is_ok()).count()
+        live.iter()
+            .filter(|c| c.try_send(frame.clone()).is_ok())
+            .count()
     }
 }
 
@@ -126,6 +129,13 @@ pub(crate) async fn accept_loop(
     while connections.join_next().await.is_some() {}
 }
 
+/// Room kept free before each socket read.
+const READ_CHUNK: usize = 16 * 1024;
+/// Requests with bodies up to this size are dispatched on the connection's own task and, when
+/// the handler completes without waiting, answered in the same write as the rest of the read;
+/// larger ones (and handlers that wait) run in a task of their own.
+const INLINE_BODY: usize = 8 * 1024;
+
 async fn serve_connection(
     stream: TcpStream,
     dispatch: Arc<dyn Dispatch>,
@@ -142,107 +152,187 @@ async fn serve_connection(
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .push(sender.downgrade());
-    let mut frames = FramedRead::with_capacity(read, DubboCodec::new(config.max_frame_len), 64 * 1024);
-    let mut calls = JoinSet::new();
+    let mut conn = ConnState {
+        codec: DubboCodec::new(config.max_frame_len),
+        max_frame_len: config.max_frame_len,
+        dispatch,
+        sender,
+        state,
+        calls: JoinSet::new(),
+        out: BytesMut::new(),
+        peer,
+    };
+    // No buffer is held while the connection is idle: one is taken when data arrives and
+    // dropped once every byte of it has been handled.
+    let mut inbuf = BytesMut::new();
+    let mut last_read = Instant::now();
+    let idle = tokio::time::sleep(config.idle_timeout);
+    tokio::pin!(idle);
+    let stop = signalled(&mut shutdown);
+    tokio::pin!(stop);
     loop {
-        let next = tokio::select! {
-            next = tokio::time::timeout(config.idle_timeout, frames.next()) => next,
-            _ = signalled(&mut shutdown) => break,
-            Some(_) = calls.join_next(), if !calls.is_empty() => continue,
-        };
-        let decoded = match next {
-            Err(_) => {
-                tracing::debug!(?peer, "closing idle connection");
-                break;
+        if inbuf.capacity() - inbuf.len() < READ_CHUNK / 4 {
+            inbuf.reserve(READ_CHUNK);
+        }
+        match read.try_read_buf(&mut inbuf) {
+            Ok(0) => break,
+            Ok(_) => {
+                last_read = Instant::now();
+                if let Err(e) = conn.handle_read(&mut inbuf).await {
+                    tracing::debug!(?peer, error = %e, "closing connection");
+                    break;
+                }
+                continue;
             }
-            Ok(None) => break,
-            Ok(Some(Err(e))) => {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => {
                 tracing::debug!(?peer, error = %e, "closing connection");
                 break;
             }
-            Ok(Some(Ok(d))) => d,
-        };
-        match decoded {
-            Decoded::Frame(frame) => {
-                handle_frame(config.max_frame_len, frame, &dispatch, &sender, &state, &mut calls);
-            }
-            Decoded::Oversized(header) => {
-                if header.is_request() && header.is_two_way() && !header.is_event() {
-                    let reply = ServerReply::error(
-                        StatusCode::BAD_REQUEST,
-                        &format!(
-                            "Data length too large: {}, max payload: {}, channel: {peer:?}",
-                            header.body_len, config.max_frame_len
-                        ),
-                    );
-                    let _ = sender.send(encode_reply(&header, &reply, config.max_frame_len)).await;
+        }
+        if inbuf.is_empty() {
+            inbuf = BytesMut::new();
+        }
+        tokio::select! {
+            ready = read.readable() => if ready.is_err() { break },
+            _ = &mut idle => {
+                let deadline = last_read + config.idle_timeout;
+                if Instant::now() >= deadline {
+                    tracing::debug!(?peer, "closing idle connection");
+                    break;
                 }
+                idle.as_mut().reset(deadline);
             }
+            _ = &mut stop => break,
+            Some(_) = conn.calls.join_next(), if !conn.calls.is_empty() => {}
         }
     }
     // Let in-flight calls of this connection finish and write their responses.
-    while calls.join_next().await.is_some() {}
-    drop(sender);
+    while conn.calls.join_next().await.is_some() {}
+    drop(conn);
     let _ = writer_task.await;
 }
 
-fn handle_frame(
+/// One server connection's state, apart from its read buffer.
+struct ConnState {
+    codec: DubboCodec,
     max_frame_len: usize,
-    frame: Frame,
-    dispatch: &Arc<dyn Dispatch>,
-    sender: &FrameSender,
-    state: &Arc<ServerState>,
-    calls: &mut JoinSet<()>,
-) {
-    let header = frame.header;
-    if !header.is_request() {
-        // Responses to our readonly events do not exist; heartbeat responses need nothing.
-        return;
-    }
-    if header.is_event() {
-        // A heartbeat (or any event we do not understand): echo it byte for byte with the
-        // request's serialization id, as Java does; never decode it.
-        if header.is_two_way() {
-            let response = Header {
-                flags: FLAG_EVENT | header.serialization(),
-                status: StatusCode::OK,
-                id: header.id,
-                body_len: 0,
-            };
-            let body: &[u8] = if frame.body.is_empty() { HEARTBEAT_BODY } else { &frame.body };
-            let mut buf = BytesMut::with_capacity(16 + body.len());
-            write_frame(&response, body, &mut buf);
-            let _ = sender.try_send(buf.freeze());
+    dispatch: Arc<dyn Dispatch>,
+    sender: FrameSender,
+    state: Arc<ServerState>,
+    calls: JoinSet<()>,
+    /// Responses produced while handling one read, written together.
+    out: BytesMut,
+    peer: Option<std::net::SocketAddr>,
+}
+
+impl ConnState {
+    /// Handles every complete frame in `inbuf`, then queues the responses produced meanwhile
+    /// as one write.
+    async fn handle_read(&mut self, inbuf: &mut BytesMut) -> Result<(), CodecError> {
+        while let Some(decoded) = self.codec.decode(inbuf)? {
+            match decoded {
+                Decoded::Frame(frame) => self.handle_frame(frame).await,
+                Decoded::Oversized(header) => {
+                    if header.is_request() && header.is_two_way() && !header.is_event() {
+                        let reply = ServerReply::error(
+                            StatusCode::BAD_REQUEST,
+                            &format!(
+                                "Data length too large: {}, max payload: {}, channel: {:?}",
+                                header.body_len, self.max_frame_len, self.peer
+                            ),
+                        );
+                        encode_reply_into(&header, &reply, self.max_frame_len, &mut self.out);
+                    }
+                }
+            }
         }
-        return;
+        self.flush().await;
+        Ok(())
     }
-    if header.serialization() != HESSIAN2 {
-        if header.is_two_way() {
-            let reply = ServerReply::error(
-                StatusCode::BAD_REQUEST,
-                &format!(
-                    "Fail to decode request due to: java.io.IOException: Unexpected serialization id:{} \
-                     received from network, please check if the peer send the right id.",
-                    header.serialization()
-                ),
-            );
-            let _ = sender.try_send(encode_reply(&header, &reply, max_frame_len));
+
+    /// Queues the gathered responses.
+    async fn flush(&mut self) {
+        if !self.out.is_empty() {
+            let _ = self.sender.send(self.out.split().freeze()).await;
         }
-        return;
+        if self.out.capacity() > 64 * 1024 {
+            self.out = BytesMut::new();
+        }
     }
-    state.in_flight.fetch_add(1, Ordering::AcqRel);
-    let guard = InFlight(state.clone());
-    let dispatch = dispatch.clone();
-    let sender = sender.clone();
-    // Decoding happens in the spawned task too, so bodies are decoded on every worker
-    // thread, not only on this connection's reader.
-    calls.spawn(async move {
-        let reply = dispatch.dispatch(frame.body).await;
-        if header.is_two_way() {
-            let _ = sender.send(encode_reply(&header, &reply, max_frame_len)).await;
+
+    async fn handle_frame(&mut self, frame: Frame) {
+        let header = frame.header;
+        if !header.is_request() {
+            // Responses to our readonly events do not exist; heartbeat responses need nothing.
+            return;
         }
-        drop(guard);
-    });
+        let max_frame_len = self.max_frame_len;
+        if header.is_event() {
+            // A heartbeat (or any event we do not understand): echo it byte for byte with the
+            // request's serialization id, as Java does; never decode it.
+            if header.is_two_way() {
+                let response = Header {
+                    flags: FLAG_EVENT | header.serialization(),
+                    status: StatusCode::OK,
+                    id: header.id,
+                    body_len: 0,
+                };
+                let body: &[u8] = if frame.body.is_empty() {
+                    HEARTBEAT_BODY
+                } else {
+                    &frame.body
+                };
+                write_frame(&response, body, &mut self.out);
+            }
+            return;
+        }
+        if header.serialization() != HESSIAN2 {
+            if header.is_two_way() {
+                let reply = ServerReply::error(
+                    StatusCode::BAD_REQUEST,
+                    &format!(
+                        "Fail to decode request due to: java.io.IOException: Unexpected serialization id:{} \
+                         received from network, please check if the peer send the right id.",
+                        header.serialization()
+                    ),
+                );
+                encode_reply_into(&header, &reply, max_frame_len, &mut self.out);
+            }
+            return;
+        }
+        self.state.in_flight.fetch_add(1, Ordering::AcqRel);
+        let guard = InFlight(self.state.clone());
+        let inline = frame.body.len() <= INLINE_BODY;
+        let mut call = self.dispatch.dispatch(frame.body);
+        if inline {
+            // Most handlers finish without waiting: answer them here, with no task, no
+            // channel message and no write of their own.
+            let polled = std::future::poll_fn(|cx| Poll::Ready(call.as_mut().poll(cx))).await;
+            if let Poll::Ready(reply) = polled {
+                if header.is_two_way() {
+                    if reply.body.len() >= INLINE_BODY {
+                        self.flush().await;
+                        let _ = send_reply(&self.sender, &header, reply, max_frame_len).await;
+                    } else {
+                        encode_reply_into(&header, &reply, max_frame_len, &mut self.out);
+                    }
+                }
+                drop(guard);
+                return;
+            }
+        }
+        // Decoding of large bodies happens in the spawned task, so they are decoded on every
+        // worker thread, not only on this connection's reader.
+        let sender = self.sender.clone();
+        self.calls.spawn(async move {
+            let reply = call.await;
+            if header.is_two_way() {
+                let _ = send_reply(&sender, &header, reply, max_frame_len).await;
+            }
+            drop(guard);
+        });
+    }
 }
 
 /// Decrements the in-flight count when a call ends, however it ends.
@@ -256,22 +346,53 @@ impl Drop for InFlight {
     }
 }
 
-fn encode_reply(request: &Header, reply: &ServerReply, max_frame_len: usize) -> Bytes {
+/// Java replaces an oversized response by status 25 with this message.
+fn too_large(reply: &ServerReply, max_frame_len: usize) -> ServerReply {
+    ServerReply::error(
+        StatusCode::SERIALIZATION_ERROR,
+        &format!(
+            "Data length too large: {}, max payload: {max_frame_len}",
+            reply.body.len()
+        ),
+    )
+}
+
+/// Appends the response frame of `reply` to `out`.
+fn encode_reply_into(
+    request: &Header,
+    reply: &ServerReply,
+    max_frame_len: usize,
+    out: &mut BytesMut,
+) {
     if reply.body.len() > max_frame_len {
-        // Java replaces an oversized response by status 25 with this message.
-        let too_large = ServerReply::error(
-            StatusCode::SERIALIZATION_ERROR,
-            &format!(
-                "Data length too large: {}, max payload: {max_frame_len}",
-                reply.body.len()
-            ),
+        return encode_reply_into(
+            request,
+            &too_large(reply, max_frame_len),
+            max_frame_len,
+            out,
         );
-        return encode_reply(request, &too_large, max_frame_len);
     }
+    write_frame(
+        &Header::response_to(request, reply.status, 0),
+        &reply.body,
+        out,
+    );
+}
+
+/// Queues the response frame of `reply`; a large body is written from its own buffer.
+async fn send_reply(
+    sender: &FrameSender,
+    request: &Header,
+    reply: ServerReply,
+    max_frame_len: usize,
+) -> Result<(), Closed> {
+    let reply = if reply.body.len() > max_frame_len {
+        too_large(&reply, max_frame_len)
+    } else {
+        reply
+    };
     let header = Header::response_to(request, reply.status, 0);
-    let mut buf = BytesMut::with_capacity(16 + reply.body.len());
-    write_frame(&header, &reply.body, &mut buf);
-    buf.freeze()
+    sender.send_frame(&header, reply.body).await
 }
 
 /// Resolves once the shutdown flag is set (or its sender is gone).

@@ -437,6 +437,18 @@ pub fn read_rss(pid: u32) -> Option<Rss> {
     })
 }
 
+/// CPU time (user + system) a process has used so far, in seconds, from
+/// `/proc/<pid>/stat`; `None` if it is gone. Assumes the usual 100 clock ticks per second.
+pub fn read_cpu_secs(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces; count fields after its closing bracket.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut fields = rest.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) as f64 / 100.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -483,5 +495,8 @@ mod tests {
     fn rss_of_this_process_is_readable() {
         let rss = read_rss(std::process::id()).unwrap();
         assert!(rss.peak_kib >= rss.current_kib && rss.current_kib > 0);
+        let spin = std::time::Instant::now();
+        while spin.elapsed() < std::time::Duration::from_millis(30) {}
+        assert!(read_cpu_secs(std::process::id()).unwrap() > 0.0);
     }
 }

@@ -34,8 +34,8 @@ use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes, BytesMut};
 use dubbo_bench::{
-    put_request, read_rss, runtime, sample_bytes, say_hello_name, Args, DemoServiceClient,
-    EchoServiceClient, User, Workload,
+    put_request, read_cpu_secs, read_rss, runtime, sample_bytes, say_hello_name, Args,
+    DemoServiceClient, EchoServiceClient, User, Workload,
 };
 use dubbo_rpc::codec::{Header, HEADER_LEN};
 use dubbo_rpc::{Client, StatusCode};
@@ -67,6 +67,34 @@ struct Config {
     warmup: Duration,
     secs: Duration,
     runs: usize,
+    /// The provider's process, for CPU and RSS figures.
+    pid: Option<u32>,
+}
+
+/// CPU seconds used during the measuring windows.
+#[derive(Default, Clone, Copy)]
+struct CpuUse {
+    provider: Option<f64>,
+    loadgen: Option<f64>,
+}
+
+/// Samples the CPU time of the provider and of this process at the start and at the end
+/// of the measuring windows, on a thread of its own.
+fn sample_cpu(pid: Option<u32>, clock: &Clock) -> std::thread::JoinHandle<CpuUse> {
+    let (from, end) = (clock.measure_from, clock.end());
+    std::thread::spawn(move || {
+        let me = std::process::id();
+        std::thread::sleep(from.saturating_duration_since(Instant::now()));
+        let p0 = pid.and_then(read_cpu_secs);
+        let s0 = read_cpu_secs(me);
+        std::thread::sleep(end.saturating_duration_since(Instant::now()));
+        let p1 = pid.and_then(read_cpu_secs);
+        let s1 = read_cpu_secs(me);
+        CpuUse {
+            provider: p0.zip(p1).map(|(a, b)| b - a),
+            loadgen: s0.zip(s1).map(|(a, b)| b - a),
+        }
+    })
 }
 
 /// Measurements of one measuring window.
@@ -148,14 +176,15 @@ fn main() -> io::Result<()> {
                 warmup: Duration::from_secs_f64(args.get("warmup", 2.0)),
                 secs: Duration::from_secs_f64(args.get("secs", 3.0)),
                 runs: args.get::<usize>("runs", 3).max(1),
+                pid,
             };
             let label = args.opt("label").unwrap_or("target").to_owned();
-            let windows = match args.opt("client").unwrap_or("frames") {
+            let (windows, cpu) = match args.opt("client").unwrap_or("frames") {
                 "frames" => rt.block_on(run_frames(cfg.clone()))?,
                 "rust" => rt.block_on(run_rust_client(cfg.clone(), inflight))?,
                 other => die(&format!("unknown --client {other}")),
             };
-            report(&label, &cfg, inflight, &windows, pid);
+            report(&label, &cfg, inflight, &windows, cpu);
             Ok(())
         }
         "idle" => {
@@ -183,7 +212,7 @@ fn spread(mut values: Vec<f64>) -> (f64, f64, f64) {
     )
 }
 
-fn report(label: &str, cfg: &Config, inflight: usize, windows: &[Stats], pid: Option<u32>) {
+fn report(label: &str, cfg: &Config, inflight: usize, windows: &[Stats], cpu: CpuUse) {
     let secs = cfg.secs.as_secs_f64();
     let us = |s: &Stats, q: f64| s.hist.value_at_quantile(q) as f64 / 1000.0;
     for (i, w) in windows.iter().enumerate() {
@@ -206,19 +235,27 @@ fn report(label: &str, cfg: &Config, inflight: usize, windows: &[Stats], pid: Op
     let (p99, p99_lo, p99_hi) = spread(windows.iter().map(|w| us(w, 0.99)).collect());
     let (p999, p999_lo, p999_hi) = spread(windows.iter().map(|w| us(w, 0.999)).collect());
     let errors: u64 = windows.iter().map(|w| w.errors).sum();
-    let rss = pid.and_then(read_rss);
+    let rss = cfg.pid.and_then(read_rss);
+    let calls: u64 = windows.iter().map(|w| w.completed).sum();
+    // CPU microseconds per completed call, of the provider and of the load generator.
+    let per_call = |secs: Option<f64>| {
+        secs.filter(|_| calls > 0)
+            .map_or(-1.0, |s| s * 1e6 / calls as f64)
+    };
     println!(
         "RESULT label={label} workload={} conns={} inflight={inflight} body={} \
          qps={qps:.0} qps_lo={qps_lo:.0} qps_hi={qps_hi:.0} \
          p50_us={p50:.1} p50_lo={p50_lo:.1} p50_hi={p50_hi:.1} \
          p99_us={p99:.1} p99_lo={p99_lo:.1} p99_hi={p99_hi:.1} \
          p999_us={p999:.1} p999_lo={p999_lo:.1} p999_hi={p999_hi:.1} \
-         errors={errors} rss_kib={} rss_peak_kib={}",
+         errors={errors} rss_kib={} rss_peak_kib={} cpu_us_provider={:.2} cpu_us_loadgen={:.2}",
         cfg.workload,
         cfg.conns,
         cfg.body.len(),
         rss.map_or(-1, |r| r.current_kib as i64),
         rss.map_or(-1, |r| r.peak_kib as i64),
+        per_call(cpu.provider),
+        per_call(cpu.loadgen),
     );
 }
 
@@ -276,7 +313,7 @@ async fn check_once(cfg: &Config) -> io::Result<()> {
     cfg.workload.check_response(body).map_err(invalid)
 }
 
-async fn run_frames(cfg: Config) -> io::Result<Vec<Stats>> {
+async fn run_frames(cfg: Config) -> io::Result<(Vec<Stats>, CpuUse)> {
     check_once(&cfg).await?;
     let mut socks = Vec::with_capacity(cfg.conns);
     for _ in 0..cfg.conns {
@@ -289,6 +326,7 @@ async fn run_frames(cfg: Config) -> io::Result<Vec<Stats>> {
         secs: cfg.secs,
         runs: cfg.runs,
     });
+    let cpu = sample_cpu(cfg.pid, &clock);
     let tasks: Vec<_> = socks
         .into_iter()
         .map(|sock| tokio::spawn(connection(sock, cfg.clone(), clock.clone())))
@@ -300,7 +338,8 @@ async fn run_frames(cfg: Config) -> io::Result<Vec<Stats>> {
             t.add(s);
         }
     }
-    Ok(total)
+    let cpu = cpu.join().unwrap_or_default();
+    Ok((total, cpu))
 }
 
 /// Drives one connection until the last window ends; requests still in flight then are
@@ -419,7 +458,7 @@ async fn write_loop(
 
 // ---- rust client mode -----------------------------------------------------------------------
 
-async fn run_rust_client(cfg: Config, inflight: usize) -> io::Result<Vec<Stats>> {
+async fn run_rust_client(cfg: Config, inflight: usize) -> io::Result<(Vec<Stats>, CpuUse)> {
     let url = format!("dubbo://{}", cfg.addr);
     let err = |e: dubbo_rpc::RpcError| io::Error::other(e.to_string());
     let demo: DemoServiceClient = Client::builder()
@@ -444,14 +483,19 @@ async fn run_rust_client(cfg: Config, inflight: usize) -> io::Result<Vec<Stats>>
         secs: cfg.secs,
         runs: cfg.runs,
     });
+    let cpu = sample_cpu(cfg.pid, &clock);
+    // One set of histograms shared by every task (uncontended on a current-thread runtime):
+    // a set per task would cost hundreds of MiB and the cache misses to go with them.
+    let shared: Arc<std::sync::Mutex<Vec<Stats>>> = Arc::new(std::sync::Mutex::new(
+        (0..cfg.runs).map(|_| Stats::new()).collect(),
+    ));
     let tasks: Vec<_> = (0..inflight)
         .map(|_| {
             let (demo, echo, clock) = (demo.clone(), echo.clone(), clock.clone());
             let (name, user, bytes) = (name.clone(), user.clone(), bytes.clone());
-            let runs = cfg.runs;
+            let shared = shared.clone();
             let workload = cfg.workload;
             tokio::spawn(async move {
-                let mut stats: Vec<Stats> = (0..runs).map(|_| Stats::new()).collect();
                 let end = clock.end();
                 loop {
                     let t0 = Instant::now();
@@ -465,6 +509,7 @@ async fn run_rust_client(cfg: Config, inflight: usize) -> io::Result<Vec<Stats>>
                     };
                     let t1 = Instant::now();
                     if let Some(k) = clock.window(t1) {
+                        let mut stats = shared.lock().unwrap_or_else(|e| e.into_inner());
                         if ok {
                             let ns = (t1 - t0).as_nanos() as u64;
                             stats[k].hist.saturating_record(ns.max(1));
@@ -474,18 +519,15 @@ async fn run_rust_client(cfg: Config, inflight: usize) -> io::Result<Vec<Stats>>
                         }
                     }
                 }
-                stats
             })
         })
         .collect();
-    let mut total: Vec<Stats> = (0..cfg.runs).map(|_| Stats::new()).collect();
     for task in tasks {
-        let stats = task.await.map_err(io::Error::other)?;
-        for (t, s) in total.iter_mut().zip(&stats) {
-            t.add(s);
-        }
+        task.await.map_err(io::Error::other)?;
     }
-    Ok(total)
+    let total = std::mem::take(&mut *shared.lock().unwrap_or_else(|e| e.into_inner()));
+    let cpu = cpu.join().unwrap_or_default();
+    Ok((total, cpu))
 }
 
 // ---- idle connections -----------------------------------------------------------------------
