@@ -638,6 +638,13 @@ impl<'a> Serializer<'a> {
     }
 }
 
+/// Whether `I` (what serde hands to `collect_seq`) is a `Vec<u8>`, `[u8]` or `&[u8]`.
+fn is_byte_sequence<I: IntoIterator>() -> bool {
+    let item = std::any::type_name::<I::Item>();
+    let seq = std::any::type_name::<I>();
+    (item == "&u8" || item == "u8") && (seq.ends_with("Vec<u8>") || seq.ends_with("[u8]"))
+}
+
 /// Length in UTF-16 units, and whether the text has no supplementary characters
 /// (then its UTF-8 bytes are exactly Java's bytes).
 fn utf16_len(s: &str) -> (usize, bool) {
@@ -1111,6 +1118,33 @@ impl<'s, 'a> ser::Serializer for &'s mut Serializer<'a> {
         value.serialize(&mut *self)?;
         self.write_end();
         Ok(())
+    }
+    /// serde's `Vec<u8>`, `[u8]` and `&[u8]` arrive here (they call `collect_seq`). A
+    /// non-empty one becomes a binary by probing its elements; an *empty* one has none to
+    /// probe, so it is told by its type: Java's `byte[]` is a binary even when empty, and Java
+    /// refuses an empty list where it expects one (as an argument and as a result).
+    fn collect_seq<I>(self, iter: I) -> Result<()>
+    where
+        I: IntoIterator,
+        I::Item: Serialize,
+    {
+        let mut iter = iter.into_iter();
+        let first = iter.next();
+        if first.is_none() && self.pending == Pending::None && is_byte_sequence::<I>() {
+            return ser::Serializer::serialize_bytes(self, &[]);
+        }
+        let len = match iter.size_hint() {
+            (lo, Some(hi)) if lo == hi => Some(lo + usize::from(first.is_some())),
+            _ => None,
+        };
+        let mut seq = ser::Serializer::serialize_seq(self, len)?;
+        if let Some(first) = first {
+            ser::SerializeSeq::serialize_element(&mut seq, &first)?;
+        }
+        for item in iter {
+            ser::SerializeSeq::serialize_element(&mut seq, &item)?;
+        }
+        ser::SerializeSeq::end(seq)
     }
     fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'s, 'a>> {
         self.begin()?;
