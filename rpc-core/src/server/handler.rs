@@ -83,10 +83,7 @@ impl ServerCall {
     pub fn reply<T: Serialize + ?Sized>(&self, result: Result<&T, RpcError>) -> ServerReply {
         match result {
             Ok(value) => match body::encode_value_response(value, self.response_attachments) {
-                Ok(mut body) => {
-                    empty_bytes_as_binary::<T>(&mut body);
-                    ServerReply::ok(body)
-                }
+                Ok(body) => ServerReply::ok(body),
                 Err(e) => ServerReply::error(
                     StatusCode::BAD_RESPONSE,
                     &format!("Failed to send response: {e}"),
@@ -114,25 +111,6 @@ impl ServerCall {
             StatusCode::BAD_REQUEST,
             &format!("Fail to decode request due to: {err}"),
         )
-    }
-}
-
-/// A `Vec<u8>` result reaches serde as a sequence of `u8`, which the Hessian serializer turns
-/// into a binary (Java's `byte[]`) by looking at its elements; an *empty* one has none and comes
-/// out as an empty untyped list (`0x78`), which a Java consumer refuses as a `byte[]` result
-/// (hessian-lite's `BasicDeserializer`: "Decode rpc result failed"). For a top-level
-/// `Vec<u8>`/`Option<Vec<u8>>` result, write it as Java does: an empty binary (`0x20`).
-/// (Inside other values the same holds; declare those `JavaArray<u8>`, always a binary.)
-fn empty_bytes_as_binary<T: ?Sized>(body: &mut [u8]) {
-    const EMPTY_UNTYPED_LIST: u8 = 0x78;
-    const EMPTY_BINARY: u8 = 0x20;
-    let name = std::any::type_name::<T>();
-    let is_bytes = matches!(
-        name,
-        "alloc::vec::Vec<u8>" | "core::option::Option<alloc::vec::Vec<u8>>" | "[u8]"
-    );
-    if is_bytes && body.get(1) == Some(&EMPTY_UNTYPED_LIST) {
-        body[1] = EMPTY_BINARY;
     }
 }
 
@@ -199,6 +177,8 @@ mod tests {
         ServerCall::new(0, Bytes::new(), 0..0, Attachments::new(), true)
     }
 
+    /// Java refuses an empty list where it expects a `byte[]` result; the codec writes an
+    /// empty `Vec<u8>` as an empty binary, as Java does.
     #[test]
     fn empty_byte_vectors_are_written_as_an_empty_binary() {
         let reply = call().reply(Ok(&Vec::<u8>::new()));

@@ -590,18 +590,16 @@ pub async fn run_cases(c: &Clients, expect: Expect, filter: Option<&[&str]>) -> 
     case!("string_null", echo_all(vec![None], |v| svc.echo_string(v)));
     case!(
         "bytes_empty",
-        echo_all(vec![Some(JavaArray(Vec::new()))], |v| svc.echo_bytes(v))
+        echo_all(vec![Some(Vec::new())], |v| svc.echo_bytes(v))
     );
     case!(
         "bytes_15",
-        echo_all(
-            vec![Some(JavaArray(bytes(15))), Some(JavaArray(bytes(16)))],
-            |v| svc.echo_bytes(v)
-        )
+        echo_all(vec![Some(bytes(15)), Some(bytes(16))], |v| svc
+            .echo_bytes(v))
     );
     case!(
         "bytes_1mib",
-        echo_all(vec![Some(JavaArray(bytes(1 << 20)))], |v| svc.echo_bytes(v))
+        echo_all(vec![Some(bytes(1 << 20))], |v| svc.echo_bytes(v))
     );
     case!("bytes_null", echo_all(vec![None], |v| svc.echo_bytes(v)));
 

@@ -106,11 +106,9 @@ impl DemoService for DemoServiceImpl {
 
 /// Java: `org.apache.dubbo.interop.api.InteropService` (see `INTERFACE.md`).
 ///
-/// Boxed Java types are `Option`s (null travels), arrays are [`JavaArray`], and so is `byte[]`
-/// (`JavaArray<u8>`, always a Hessian binary). A plain `Vec<u8>` reaches serde as a sequence
-/// that the codec turns into a binary by looking at its elements, so an *empty* one comes out
-/// as an empty list, which Java refuses as a `byte[]` (as an argument on a Java provider, as a
-/// result on a Java consumer; the Rust server patches top-level results, see `ServerCall::reply`).
+/// Boxed Java types are `Option`s (null travels) and arrays are [`JavaArray`]. `byte[]` is
+/// declared both ways: `Vec<u8>` (`echoBytes`) and `JavaArray<u8>` (`echoLarge`, `makeBytes`);
+/// both are a Hessian binary, an empty one included.
 #[dubbo_rpc::service(interface = "org.apache.dubbo.interop.api.InteropService")]
 pub trait InteropService {
     /// `boolean echoBoolean(boolean)`.
@@ -148,8 +146,7 @@ pub trait InteropService {
     /// `String echoString(String)`.
     async fn echo_string(&self, v: Option<String>) -> Result<Option<String>, RpcError>;
     /// `byte[] echoBytes(byte[])`.
-    async fn echo_bytes(&self, v: Option<JavaArray<u8>>)
-        -> Result<Option<JavaArray<u8>>, RpcError>;
+    async fn echo_bytes(&self, v: Option<Vec<u8>>) -> Result<Option<Vec<u8>>, RpcError>;
     /// `List<String> echoList(List<String>)`.
     async fn echo_list(
         &self,
@@ -312,10 +309,7 @@ impl InteropService for InteropServiceImpl {
     async fn echo_string(&self, v: Option<String>) -> Result<Option<String>, RpcError> {
         Ok(v)
     }
-    async fn echo_bytes(
-        &self,
-        v: Option<JavaArray<u8>>,
-    ) -> Result<Option<JavaArray<u8>>, RpcError> {
+    async fn echo_bytes(&self, v: Option<Vec<u8>>) -> Result<Option<Vec<u8>>, RpcError> {
         Ok(v)
     }
     async fn echo_list(

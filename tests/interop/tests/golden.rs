@@ -816,3 +816,18 @@ async fn rust_provider_answers_java_requests_like_java() {
     );
     server.shutdown().await;
 }
+
+/// Java writes an empty `byte[]` as an empty binary (`0x20`) and refuses an empty list where it
+/// expects one; so does our codec for `Vec<u8>` and `[u8]`, at top level and inside values.
+#[test]
+fn empty_byte_arrays_are_binaries() {
+    use dubbo_rpc::hessian::to_vec;
+    assert_eq!(to_vec(&Vec::<u8>::new()).unwrap(), [0x20]);
+    assert_eq!(to_vec(&Some(Vec::<u8>::new())).unwrap(), [0x20]);
+    assert_eq!(to_vec(&[0u8; 0][..]).unwrap(), [0x20]);
+    assert_eq!(to_vec(&vec![1u8, 2]).unwrap(), [0x22, 1, 2]);
+    assert_eq!(to_vec(&vec![Vec::<u8>::new()]).unwrap(), [0x79, 0x20]);
+    // Other empty sequences stay lists.
+    assert_eq!(to_vec(&Vec::<String>::new()).unwrap(), [0x78]);
+    assert_eq!(to_vec(&Vec::<i8>::new()).unwrap(), [0x78]);
+}
