@@ -3,7 +3,7 @@
 //! ```text
 //! loadgen run  --addr 127.0.0.1:P --workload sayHello|user|bytes64k --conns C --inflight N
 //!              [--warmup 2] [--secs 3] [--runs 3] [--pid PID] [--label NAME]
-//!              [--target dubbo|echo] [--client frames|rust] [--threads 1]
+//!              [--target dubbo|echo] [--client frames|rust|conn] [--threads 1]
 //! loadgen idle --addr 127.0.0.1:P --conns 1000 --pid PID [--settle 3] [--target dubbo|echo]
 //! ```
 //!
@@ -24,6 +24,10 @@
 //! N tasks each with one call in flight, all over the client's one shared connection (C is
 //! ignored), to measure "Rust consumer → Rust provider".
 //!
+//! `--client conn` drives it through the bare client transport
+//! (`dubbo_rpc::transport::client::Connection`, no client stack): the request bytes are the
+//! pre-encoded ones, the response is decoded up to its result flag.
+//!
 //! `idle` opens C connections, makes one call on each, leaves them idle for `--settle`
 //! seconds and prints the provider's RSS before and after, and the difference per connection.
 
@@ -38,6 +42,7 @@ use dubbo_bench::{
     DemoServiceClient, EchoServiceClient, User, Workload,
 };
 use dubbo_rpc::codec::{Header, HEADER_LEN};
+use dubbo_rpc::transport::client::{decode_response_frame, Connection, ConnectionConfig};
 use dubbo_rpc::{Client, StatusCode};
 use hdrhistogram::Histogram;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -48,7 +53,7 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 const USAGE: &str = "\
 loadgen run  --addr 127.0.0.1:P --workload sayHello|user|bytes64k --conns C --inflight N
              [--warmup 2] [--secs 3] [--runs 3] [--pid PID] [--label NAME]
-             [--target dubbo|echo] [--client frames|rust] [--threads 1]
+             [--target dubbo|echo] [--client frames|rust|conn] [--threads 1]
 loadgen idle --addr 127.0.0.1:P --conns 1000 --pid PID [--settle 3] [--target dubbo|echo]";
 
 /// Keep at least this much room before each read.
@@ -181,7 +186,8 @@ fn main() -> io::Result<()> {
             let label = args.opt("label").unwrap_or("target").to_owned();
             let (windows, cpu) = match args.opt("client").unwrap_or("frames") {
                 "frames" => rt.block_on(run_frames(cfg.clone()))?,
-                "rust" => rt.block_on(run_rust_client(cfg.clone(), inflight))?,
+                "rust" => rt.block_on(run_rust_client(cfg.clone(), inflight, false))?,
+                "conn" => rt.block_on(run_rust_client(cfg.clone(), inflight, true))?,
                 other => die(&format!("unknown --client {other}")),
             };
             report(&label, &cfg, inflight, &windows, cpu);
@@ -458,7 +464,19 @@ async fn write_loop(
 
 // ---- rust client mode -----------------------------------------------------------------------
 
-async fn run_rust_client(cfg: Config, inflight: usize) -> io::Result<(Vec<Stats>, CpuUse)> {
+async fn run_rust_client(
+    cfg: Config,
+    inflight: usize,
+    transport_only: bool,
+) -> io::Result<(Vec<Stats>, CpuUse)> {
+    let conn = if transport_only {
+        let c = Connection::connect(&cfg.addr, &ConnectionConfig::default())
+            .await
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        Some(Arc::new(c))
+    } else {
+        None
+    };
     let url = format!("dubbo://{}", cfg.addr);
     let err = |e: dubbo_rpc::RpcError| io::Error::other(e.to_string());
     let demo: DemoServiceClient = Client::builder()
@@ -495,6 +513,7 @@ async fn run_rust_client(cfg: Config, inflight: usize) -> io::Result<(Vec<Stats>
             let (name, user, bytes) = (name.clone(), user.clone(), bytes.clone());
             let shared = shared.clone();
             let workload = cfg.workload;
+            let (conn, body) = (conn.clone(), cfg.body.clone());
             tokio::spawn(async move {
                 let end = clock.end();
                 loop {
@@ -502,10 +521,15 @@ async fn run_rust_client(cfg: Config, inflight: usize) -> io::Result<(Vec<Stats>
                     if t0 >= end {
                         break;
                     }
-                    let ok = match workload {
-                        Workload::SayHello => demo.say_hello(name.clone()).await.is_ok(),
-                        Workload::User => echo.echo_user(user.clone()).await.is_ok(),
-                        Workload::Bytes64k => echo.echo_bytes(bytes.clone()).await.is_ok(),
+                    let ok = match (&conn, workload) {
+                        // The bare transport: the pre-encoded request, the response decoded.
+                        (Some(conn), _) => match conn.request(&body).await {
+                            Ok(frame) => decode_response_frame(frame).is_ok(),
+                            Err(_) => false,
+                        },
+                        (None, Workload::SayHello) => demo.say_hello(name.clone()).await.is_ok(),
+                        (None, Workload::User) => echo.echo_user(user.clone()).await.is_ok(),
+                        (None, Workload::Bytes64k) => echo.echo_bytes(bytes.clone()).await.is_ok(),
                     };
                     let t1 = Instant::now();
                     if let Some(k) = clock.window(t1) {
