@@ -132,6 +132,12 @@ impl JavaException {
         }
     }
 
+    /// A string field of the exception object, e.g. `exceptionClass` and `exceptionMessage`
+    /// of the `GenericException` a generic (`$invoke`) call fails with.
+    pub fn field_str(&self, name: &str) -> Option<&str> {
+        self.object.as_ref()?.field(name)?.as_str()
+    }
+
     /// Builds an exception from a decoded Hessian value (a Java `Throwable` object).
     pub fn from_value(value: Value) -> Self {
         match &value {

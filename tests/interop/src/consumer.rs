@@ -1077,13 +1077,7 @@ pub async fn run_cases(c: &Clients, expect: Expect, filter: Option<&[&str]>) -> 
                 // Both providers wrap it as Java's GenericFilter does: a GenericException
                 // carrying exceptionClass and exceptionMessage (Java 3.3 sends the Dubbo 2
                 // compatibility subclass com.alibaba.dubbo.rpc.service.GenericException).
-                let field = |name: &str| {
-                    e.object
-                        .as_ref()
-                        .and_then(|o| o.field(name))
-                        .and_then(Value::as_str)
-                        .map(str::to_owned)
-                };
+                let field = |name: &str| e.field_str(name).map(str::to_owned);
                 let inner = field("exceptionClass").unwrap_or_default();
                 if e.class.ends_with(".rpc.service.GenericException")
                     && field("exceptionMessage").as_deref() == Some("generic boom")
