@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use dubbo_rpc::hessian::java::JavaType;
 use dubbo_rpc::service::{NamedService, ServiceClient};
 use dubbo_rpc::{JavaType, MethodDescriptor, RpcError, ServiceDescriptor};
 use serde::{Deserialize, Serialize};
