@@ -35,7 +35,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .wait_for_providers(Duration::from_secs(5))
         .build()
         .await?;
-    println!("sayHello(\"world\") -> {:?}", demo.say_hello("world".to_owned()).await?);
+    println!(
+        "sayHello(\"world\") -> {:?}",
+        demo.say_hello("world".to_owned()).await?
+    );
 
     let users: UserServiceClient = Client::builder()
         .registry(registry.clone())
@@ -56,7 +59,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .await?;
     println!("saveUser -> {saved:?}");
-    println!("getUser({}) -> {:?}", saved.id, users.get_user(saved.id).await?);
+    println!(
+        "getUser({}) -> {:?}",
+        saved.id,
+        users.get_user(saved.id).await?
+    );
     match users.get_user(42).await {
         Err(e) => println!("getUser(42) -> error: {e}"),
         Ok(u) => println!("getUser(42) -> unexpected {u:?}"),

@@ -41,7 +41,10 @@ where
         let a = &mut invocation.attachments;
         a.insert_str("path", target.descriptor.interface.clone());
         a.insert_str("interface", target.descriptor.interface.clone());
-        a.insert_str("version", target.version.clone().unwrap_or_else(|| "0.0.0".to_owned()));
+        a.insert_str(
+            "version",
+            target.version.clone().unwrap_or_else(|| "0.0.0".to_owned()),
+        );
         if let Some(group) = &target.group {
             a.insert_str("group", group.clone());
         }

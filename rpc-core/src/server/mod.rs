@@ -175,7 +175,11 @@ impl ServerBuilder {
     }
 
     /// Exports a service with explicit options.
-    pub fn add_service_with<H: ServiceHandler>(mut self, handler: H, options: ExportOptions) -> Self {
+    pub fn add_service_with<H: ServiceHandler>(
+        mut self,
+        handler: H,
+        options: ExportOptions,
+    ) -> Self {
         let descriptor = handler.descriptor();
         let version = options
             .version
@@ -342,7 +346,10 @@ impl RunningServer {
             tokio::time::sleep(READONLY_GRACE.min(self.shutdown_timeout)).await;
         }
         if !self.state.drain(self.shutdown_timeout).await {
-            tracing::warn!(in_flight = self.state.in_flight(), "shutdown wait elapsed with calls in flight");
+            tracing::warn!(
+                in_flight = self.state.in_flight(),
+                "shutdown wait elapsed with calls in flight"
+            );
         }
         let _ = self.shutdown_tx.send(true);
         let _ = self.task.await;

@@ -117,7 +117,10 @@ pub fn no_args() -> EncodedArgs {
 }
 
 /// A client of the greeter at a direct URL.
-pub async fn greeter_client(url: &str, builder: dubbo_rpc::client::ClientBuilder) -> dubbo_rpc::Client {
+pub async fn greeter_client(
+    url: &str,
+    builder: dubbo_rpc::client::ClientBuilder,
+) -> dubbo_rpc::Client {
     builder
         .url(url)
         .build_for(Arc::new(greeter_descriptor().clone()))

@@ -161,7 +161,11 @@ async fn unknown_serialization_id_is_answered_with_bad_request() {
     let frame = raw.next().await.unwrap();
     let (status, message) = status_and_message(&frame);
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(frame.header.serialization(), 23, "replies carry the request's id");
+    assert_eq!(
+        frame.header.serialization(),
+        23,
+        "replies carry the request's id"
+    );
     assert!(message.contains("serialization id"), "{message}");
     server.shutdown().await;
 }

@@ -9,7 +9,11 @@ use dubbo_rpc::{Client, RpcError, StatusCode};
 async fn say_hello_round_trips() {
     init_tracing();
     let server = start_greeter("a").await;
-    let client = greeter_client(&format!("dubbo://{}", server.local_addr()), Client::builder()).await;
+    let client = greeter_client(
+        &format!("dubbo://{}", server.local_addr()),
+        Client::builder(),
+    )
+    .await;
     let reply: String = client.call(method::SAY_HELLO, arg("world")).await.unwrap();
     assert_eq!(reply, "Hello world");
     server.shutdown().await;
@@ -18,7 +22,11 @@ async fn say_hello_round_trips() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_concurrent_calls_share_one_connection() {
     let server = start_greeter("a").await;
-    let client = greeter_client(&format!("dubbo://{}", server.local_addr()), Client::builder()).await;
+    let client = greeter_client(
+        &format!("dubbo://{}", server.local_addr()),
+        Client::builder(),
+    )
+    .await;
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..2000 {
         let client = client.clone();
@@ -40,7 +48,11 @@ async fn many_concurrent_calls_share_one_connection() {
 #[tokio::test]
 async fn business_error_arrives_as_java_runtime_exception() {
     let server = start_greeter("a").await;
-    let client = greeter_client(&format!("dubbo://{}", server.local_addr()), Client::builder()).await;
+    let client = greeter_client(
+        &format!("dubbo://{}", server.local_addr()),
+        Client::builder(),
+    )
+    .await;
     let err = client
         .call::<String>(method::FAIL, arg("boom"))
         .await
@@ -58,7 +70,11 @@ async fn business_error_arrives_as_java_runtime_exception() {
 #[tokio::test]
 async fn business_error_is_not_retried() {
     let server = start_greeter("a").await;
-    let client = greeter_client(&format!("dubbo://{}", server.local_addr()), Client::builder()).await;
+    let client = greeter_client(
+        &format!("dubbo://{}", server.local_addr()),
+        Client::builder(),
+    )
+    .await;
     let _ = client.call::<String>(method::FAIL, arg("once")).await;
     // One attempt only: nothing else is in flight and the server answered exactly once.
     assert_eq!(server.in_flight(), 0);
@@ -70,7 +86,9 @@ async fn slow_call_times_out_and_the_connection_stays_usable() {
     let server = start_greeter("a").await;
     let client = greeter_client(
         &format!("dubbo://{}", server.local_addr()),
-        Client::builder().timeout(Duration::from_millis(100)).retries(0),
+        Client::builder()
+            .timeout(Duration::from_millis(100))
+            .retries(0),
     )
     .await;
     let started = std::time::Instant::now();
@@ -115,7 +133,10 @@ async fn unknown_version_gets_status_70() {
         Client::builder().version("9.9.9").retries(0),
     )
     .await;
-    let err = client.call::<String>(method::WHO_AM_I, no_args()).await.unwrap_err();
+    let err = client
+        .call::<String>(method::WHO_AM_I, no_args())
+        .await
+        .unwrap_err();
     match err {
         RpcError::Status { code, message } => {
             assert_eq!(code, StatusCode::SERVICE_ERROR);
@@ -129,7 +150,11 @@ async fn unknown_version_gets_status_70() {
 #[tokio::test]
 async fn no_argument_method_round_trips() {
     let server = start_greeter("tag-1").await;
-    let client = greeter_client(&format!("dubbo://{}", server.local_addr()), Client::builder()).await;
+    let client = greeter_client(
+        &format!("dubbo://{}", server.local_addr()),
+        Client::builder(),
+    )
+    .await;
     let reply: String = client.call(method::WHO_AM_I, no_args()).await.unwrap();
     assert_eq!(reply, "tag-1");
     server.shutdown().await;

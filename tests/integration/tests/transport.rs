@@ -5,12 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
+use dubbo_integration_tests::GreeterHandler;
 use dubbo_rpc::codec::header::{FLAG_EVENT, FLAG_REQUEST, FLAG_TWO_WAY};
 use dubbo_rpc::codec::{write_frame, Decoded, DubboCodec, Header};
 use dubbo_rpc::server::Server;
 use dubbo_rpc::transport::client::{Connection, ConnectionConfig, ConnectionPool};
 use dubbo_rpc::StatusCode;
-use dubbo_integration_tests::GreeterHandler;
 use futures_util::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -33,7 +33,9 @@ async fn listener() -> (TcpListener, String) {
 #[tokio::test]
 async fn client_sends_a_heartbeat_after_the_heartbeat_interval_without_reads() {
     let (l, addr) = listener().await;
-    let conn = Connection::connect(&addr, &quick(150, 10_000)).await.unwrap();
+    let conn = Connection::connect(&addr, &quick(150, 10_000))
+        .await
+        .unwrap();
     let (stream, _) = l.accept().await.unwrap();
     let mut frames = FramedRead::new(stream, DubboCodec::default());
     let frame = tokio::time::timeout(Duration::from_secs(2), frames.next())
@@ -63,17 +65,23 @@ async fn client_closes_a_connection_that_reads_nothing_for_the_idle_timeout() {
 #[tokio::test]
 async fn dropping_a_waiting_call_removes_its_pending_entry() {
     let (l, addr) = listener().await;
-    let conn = Connection::connect(&addr, &ConnectionConfig::default()).await.unwrap();
+    let conn = Connection::connect(&addr, &ConnectionConfig::default())
+        .await
+        .unwrap();
     let (_silent, _) = l.accept().await.unwrap();
     let call = conn.request(b"N");
-    assert!(tokio::time::timeout(Duration::from_millis(100), call).await.is_err());
+    assert!(tokio::time::timeout(Duration::from_millis(100), call)
+        .await
+        .is_err());
     assert_eq!(conn.pending(), 0);
 }
 
 #[tokio::test]
 async fn pending_calls_fail_when_the_connection_drops() {
     let (l, addr) = listener().await;
-    let conn = Connection::connect(&addr, &ConnectionConfig::default()).await.unwrap();
+    let conn = Connection::connect(&addr, &ConnectionConfig::default())
+        .await
+        .unwrap();
     let (stream, _) = l.accept().await.unwrap();
     let call = tokio::spawn(async move { conn.request(b"N").await });
     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -82,13 +90,18 @@ async fn pending_calls_fail_when_the_connection_drops() {
         .await
         .expect("the call ends")
         .unwrap();
-    assert!(matches!(result, Err(dubbo_rpc::RpcError::Transport { .. })), "{result:?}");
+    assert!(
+        matches!(result, Err(dubbo_rpc::RpcError::Transport { .. })),
+        "{result:?}"
+    );
 }
 
 #[tokio::test]
 async fn readonly_event_marks_the_connection_unavailable() {
     let (l, addr) = listener().await;
-    let conn = Connection::connect(&addr, &ConnectionConfig::default()).await.unwrap();
+    let conn = Connection::connect(&addr, &ConnectionConfig::default())
+        .await
+        .unwrap();
     let (mut stream, _) = l.accept().await.unwrap();
     assert!(conn.is_available());
     let mut buf = BytesMut::new();
@@ -120,7 +133,10 @@ async fn shared_handle_reconnects_after_the_provider_restarts() {
     server.shutdown().await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(first.is_closed());
-    assert!(!handle.is_available(), "a dropped connection is unavailable");
+    assert!(
+        !handle.is_available(),
+        "a dropped connection is unavailable"
+    );
     // Same port again.
     let server = Server::builder()
         .bind_host("127.0.0.1")
@@ -131,7 +147,10 @@ async fn shared_handle_reconnects_after_the_provider_restarts() {
         .unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while !handle.is_available() {
-        assert!(tokio::time::Instant::now() < deadline, "reconnected within 5 s");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "reconnected within 5 s"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let again = handle.get().await.unwrap();
