@@ -13,14 +13,18 @@
 pub mod handler;
 pub(crate) mod router;
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tower::util::BoxCloneSyncService;
+use tower::{Layer, Service, ServiceExt};
 
 use self::handler::{BoxFuture, ServerReply, ServiceHandler};
 use self::router::{Exported, Router};
@@ -48,7 +52,6 @@ pub struct ExportOptions {
 }
 
 /// Builds a [`Server`].
-#[derive(Debug)]
 pub struct ServerBuilder {
     application: String,
     registries: Vec<Arc<dyn Registry>>,
@@ -56,9 +59,22 @@ pub struct ServerBuilder {
     bind_host: String,
     port: u16,
     router: Router,
+    layers: Vec<StackLayer>,
     max_frame_len: usize,
     idle_timeout: Duration,
     shutdown_timeout: Duration,
+}
+
+impl std::fmt::Debug for ServerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerBuilder")
+            .field("application", &self.application)
+            .field("bind_host", &self.bind_host)
+            .field("port", &self.port)
+            .field("router", &self.router)
+            .field("layers", &self.layers.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Entry point of the provider side; see [`Server::builder`].
@@ -76,6 +92,7 @@ impl Server {
             bind_host: "0.0.0.0".to_owned(),
             port: DEFAULT_PORT,
             router: Router::default(),
+            layers: Vec::new(),
             max_frame_len: crate::codec::DEFAULT_MAX_FRAME_LEN,
             idle_timeout: Duration::from_secs(180),
             shutdown_timeout: Duration::from_secs(10),
@@ -136,6 +153,26 @@ impl ServerBuilder {
     /// the `DUBBO_IP_TO_REGISTRY` environment variable).
     pub fn registry_host(mut self, host: impl Into<String>) -> Self {
         self.registry_host = Some(host.into());
+        self
+    }
+
+    /// Wraps the provider side in a tower layer (access log, limits, metrics …). Layers
+    /// added first sit outermost; each sees the raw request body and returns the reply.
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: Layer<ProviderStack> + Send + 'static,
+        L::Service: Service<Bytes, Response = ServerReply, Error = Infallible>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as Service<Bytes>>::Future: Send + 'static,
+    {
+        // Stored now, applied at `serve` in reverse so the first layer added is outermost.
+        self.layers.insert(
+            0,
+            Box::new(move |inner| ProviderStack::new(layer.layer(inner))),
+        );
         self
     }
 
@@ -235,7 +272,14 @@ impl ServerBuilder {
             max_frame_len: self.max_frame_len,
             idle_timeout: self.idle_timeout,
         };
-        let router = Arc::new(RouterDispatch(self.router));
+        let exported: Vec<Exported> = self.router.exports().cloned().collect();
+        let mut stack = ProviderStack::new(ProviderService {
+            router: Arc::new(self.router),
+        });
+        for layer in self.layers {
+            stack = layer(stack);
+        }
+        let router = Arc::new(RouterDispatch(stack));
         let task = tokio::spawn(accept_loop(
             listener,
             router.clone(),
@@ -253,7 +297,6 @@ impl ServerBuilder {
             registries: self.registries,
             urls: Vec::new(),
         };
-        let exported: Vec<_> = server.router.0.exports().cloned().collect();
         for export in &exported {
             let descriptor = export.handler.descriptor();
             let spec = ProviderSpec {
@@ -282,11 +325,45 @@ impl ServerBuilder {
     }
 }
 
-struct RouterDispatch(Router);
+/// The provider side as one boxed tower service: request body in, reply out. Handlers never
+/// fail (every outcome is a reply), hence `Infallible`.
+pub type ProviderStack = BoxCloneSyncService<Bytes, ServerReply, Infallible>;
+
+type StackLayer = Box<dyn FnOnce(ProviderStack) -> ProviderStack + Send>;
+
+/// The innermost provider service: decodes the request head and routes it to the exported
+/// service by `path:version`, group, method name and descriptor.
+#[derive(Debug, Clone)]
+pub struct ProviderService {
+    router: Arc<Router>,
+}
+
+impl Service<Bytes> for ProviderService {
+    type Response = ServerReply;
+    type Error = Infallible;
+    type Future = BoxFuture<Result<ServerReply, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, body: Bytes) -> Self::Future {
+        let reply = self.router.dispatch(body);
+        Box::pin(async move { Ok(reply.await) })
+    }
+}
+
+struct RouterDispatch(ProviderStack);
 
 impl Dispatch for RouterDispatch {
     fn dispatch(&self, body: Bytes) -> BoxFuture<ServerReply> {
-        self.0.dispatch(body)
+        let service = self.0.clone();
+        Box::pin(async move {
+            match service.oneshot(body).await {
+                Ok(reply) => reply,
+                Err(never) => match never {},
+            }
+        })
     }
 }
 
@@ -305,7 +382,7 @@ pub struct RunningServer {
 
 impl std::fmt::Debug for RouterDispatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+        f.write_str("RouterDispatch")
     }
 }
 
