@@ -8,7 +8,8 @@
 #   3. Java provider  Apache Dubbo 3.3.6 (tests/interop/java), no registry
 # for the workloads sayHello (100-byte body), user (~1 KiB POJO echo), bytes64k (64 KiB
 # byte[] echo) at the points C=1,N=1; C=1,N=64; C=4,N=256 (C connections, N in flight).
-# It also runs our Rust client against our provider (sayHello), the Java consumer against
+# It also runs our Rust client (and, for comparison, the bare client transport without the
+# client stack) against our provider (sayHello), the Java consumer against
 # the Java provider (threads = N, connections = C) for reference, and measures the RSS of
 # each provider holding 1 000 idle connections. Prints markdown tables with the ratios.
 #
@@ -170,6 +171,7 @@ for w in $WORKLOADS; do
 done
 for p in $POINTS; do
   loadgen_point rustcli "$PORT" "$PID" sayHello "${p%:*}" "${p#*:}" --client rust
+  loadgen_point rustconn "$PORT" "$PID" sayHello "${p%:*}" "${p#*:}" --client conn
 done
 RUST_PEAK=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$PID/status")
 stop "$PID"
@@ -286,13 +288,19 @@ echo
 echo "### Rust consumer (dubbo_rpc::Client) → our provider, sayHello"
 echo
 echo "N calls in flight from N tasks over the client's one shared connection (C is not used)."
+echo "\"bare transport\": the same tasks calling \`transport::client::Connection::request\` with the"
+echo "pre-encoded body (no client stack: no attachments, cluster, balance, timeout or typed codec)."
+echo "CPU: microseconds of CPU per call, consumer (the load generator process) + provider."
 echo
-echo "| C, N | calls/s | p50 / p99 / p99.9 µs | / raw limit (100-byte body, same point) |"
-echo "|---|---|---|---|"
+echo "| C, N | client: calls/s | p50 / p99 / p99.9 µs | / raw limit | CPU µs/call | bare transport: calls/s | / raw limit | CPU µs/call |"
+echo "|---|---|---|---|---|---|---|---|"
+cpu() { echo "$(get "$1" cpu_us_loadgen) + $(get "$1" cpu_us_provider)"; }
 for p in $POINTS; do
   s="sayHello.${p%:*}.${p#*:}"
   echo "| ${p%:*}, ${p#*:} | $(cell "$OUT/rustcli.$s") | $(lat "$OUT/rustcli.$s") |" \
-    "$(ratio "$(get "$OUT/rustcli.$s" qps)" "$(get "$OUT/raw.$s" qps)") |"
+    "$(ratio "$(get "$OUT/rustcli.$s" qps)" "$(get "$OUT/raw.$s" qps)") | $(cpu "$OUT/rustcli.$s") |" \
+    "$(cell "$OUT/rustconn.$s") | $(ratio "$(get "$OUT/rustconn.$s" qps)" "$(get "$OUT/raw.$s" qps)") |" \
+    "$(cpu "$OUT/rustconn.$s") |"
 done
 echo
 echo "### Memory (RSS)"

@@ -1,6 +1,7 @@
 //! The provider's side of a connection: read frames, dispatch requests concurrently, answer
 //! heartbeats, write responses through the coalescing writer.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
@@ -303,36 +304,69 @@ impl ConnState {
         }
         self.state.in_flight.fetch_add(1, Ordering::AcqRel);
         let guard = InFlight(self.state.clone());
-        let inline = frame.body.len() <= INLINE_BODY;
-        let mut call = self.dispatch.dispatch(frame.body);
-        if inline {
-            // Most handlers finish without waiting: answer them here, with no task, no
-            // channel message and no write of their own.
-            let polled = std::future::poll_fn(|cx| Poll::Ready(call.as_mut().poll(cx))).await;
-            if let Poll::Ready(reply) = polled {
+        if frame.body.len() > INLINE_BODY {
+            // Large bodies are decoded in a task of their own, so they are decoded on every
+            // worker thread, not only on this connection's reader.
+            let (dispatch, sender) = (self.dispatch.clone(), self.sender.clone());
+            self.calls.spawn(async move {
+                let reply = dispatch.dispatch(frame.body).await;
                 if header.is_two_way() {
-                    if reply.body.len() >= INLINE_BODY {
-                        self.flush().await;
-                        let _ = send_reply(&self.sender, &header, reply, max_frame_len).await;
-                    } else {
-                        encode_reply_into(&header, &reply, max_frame_len, &mut self.out);
-                    }
+                    let _ = send_reply(&sender, &header, reply, max_frame_len).await;
                 }
                 drop(guard);
+            });
+            return;
+        }
+        // Most handlers finish without waiting: answer them here, with no task, no channel
+        // message and no write of their own. A panic must not take the connection down.
+        let started = catch_unwind(AssertUnwindSafe(|| self.dispatch.dispatch(frame.body)));
+        let mut call = match started {
+            Ok(call) => call,
+            Err(_) => {
+                if header.is_two_way() {
+                    encode_reply_into(&header, &panicked(), max_frame_len, &mut self.out);
+                }
                 return;
             }
-        }
-        // Decoding of large bodies happens in the spawned task, so they are decoded on every
-        // worker thread, not only on this connection's reader.
-        let sender = self.sender.clone();
-        self.calls.spawn(async move {
-            let reply = call.await;
-            if header.is_two_way() {
-                let _ = send_reply(&sender, &header, reply, max_frame_len).await;
+        };
+        let polled = std::future::poll_fn(|cx| {
+            Poll::Ready(catch_unwind(AssertUnwindSafe(|| call.as_mut().poll(cx))))
+        })
+        .await;
+        let reply = match polled {
+            Ok(Poll::Pending) => {
+                // The handler waits for something: let it finish in a task of its own.
+                let sender = self.sender.clone();
+                self.calls.spawn(async move {
+                    let reply = call.await;
+                    if header.is_two_way() {
+                        let _ = send_reply(&sender, &header, reply, max_frame_len).await;
+                    }
+                    drop(guard);
+                });
+                return;
             }
-            drop(guard);
-        });
+            Ok(Poll::Ready(reply)) => reply,
+            Err(_) => panicked(),
+        };
+        if header.is_two_way() {
+            if reply.body.len() >= INLINE_BODY {
+                self.flush().await;
+                let _ = send_reply(&self.sender, &header, reply, max_frame_len).await;
+            } else {
+                encode_reply_into(&header, &reply, max_frame_len, &mut self.out);
+            }
+        }
+        drop(guard);
     }
+}
+
+/// The reply to a call whose handler panicked, worded as the generated handlers word it.
+fn panicked() -> ServerReply {
+    ServerReply::error(
+        StatusCode::SERVICE_ERROR,
+        "java.lang.RuntimeException: the service method panicked",
+    )
 }
 
 /// Decrements the in-flight count when a call ends, however it ends.
@@ -399,4 +433,74 @@ async fn send_reply(
 async fn signalled(shutdown: &mut watch::Receiver<bool>) {
     // The borrow guard `wait_for` returns is not `Send`; drop it here.
     let _ = shutdown.wait_for(|s| *s).await.map(|_| ());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Answers with the body, except: `p` panics in `dispatch`, `f` panics when polled, `w`
+    /// waits once before answering.
+    struct Scripted;
+
+    impl Dispatch for Scripted {
+        fn dispatch(&self, body: Bytes) -> BoxFuture<ServerReply> {
+            match body.first() {
+                Some(b'p') => panic!("panic in dispatch"),
+                Some(b'f') => Box::pin(async { panic!("panic when polled") }),
+                Some(b'w') => Box::pin(async {
+                    tokio::task::yield_now().await;
+                    ServerReply::ok(b"waited".to_vec())
+                }),
+                _ => Box::pin(std::future::ready(ServerReply::ok(body.to_vec()))),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn inline_panics_are_answered_and_waiting_handlers_still_reply() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, shutdown) = watch::channel(false);
+        let config = TransportConfig {
+            max_frame_len: 1 << 20,
+            idle_timeout: Duration::from_secs(30),
+        };
+        let server = tokio::spawn(accept_loop(
+            listener,
+            Arc::new(Scripted),
+            config,
+            Arc::default(),
+            shutdown,
+        ));
+        let mut sock = TcpStream::connect(addr).await.unwrap();
+        let mut out = BytesMut::new();
+        let large = vec![b'x'; 3 * INLINE_BODY];
+        let bodies: [&[u8]; 5] = [b"p", b"f", b"w", b"ok", &large];
+        for (id, body) in bodies.iter().enumerate() {
+            write_frame(&Header::request(id as u64, 0), body, &mut out);
+        }
+        sock.write_all(&out).await.unwrap();
+        let mut codec = DubboCodec::default();
+        let mut buf = BytesMut::new();
+        let mut replies = std::collections::HashMap::new();
+        while replies.len() < bodies.len() {
+            match codec.decode(&mut buf).unwrap() {
+                Some(Decoded::Frame(f)) => {
+                    replies.insert(f.header.id, (f.header.status, f.body));
+                }
+                Some(other) => panic!("{other:?}"),
+                None => assert!(sock.read_buf(&mut buf).await.unwrap() > 0, "closed"),
+            }
+        }
+        assert_eq!(replies[&0].0, StatusCode::SERVICE_ERROR);
+        assert_eq!(replies[&1].0, StatusCode::SERVICE_ERROR);
+        assert_eq!(replies[&2], (StatusCode::OK, Bytes::from_static(b"waited")));
+        assert_eq!(replies[&3], (StatusCode::OK, Bytes::from_static(b"ok")));
+        assert_eq!(replies[&4], (StatusCode::OK, Bytes::from(large)));
+        stop.send(true).unwrap();
+        drop(sock);
+        server.await.unwrap();
+    }
 }
