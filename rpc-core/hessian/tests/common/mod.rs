@@ -1,4 +1,5 @@
-//! Shared test helpers: the golden vectors in `shared/vectors/hessian2/`.
+//! Shared test helpers: the golden vectors in `tests/vectors/hessian2/` (copied from the
+//! team's shared golden set, written by the reference Java libraries).
 #![allow(dead_code, unreachable_pub)]
 
 use std::path::PathBuf;
@@ -8,9 +9,9 @@ use dubbo_hessian2::{Deserializer, Value};
 /// The two vector sets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Set {
-    /// Caucho Hessian 4.0.38 (`shared/vectors/hessian2/`).
+    /// Caucho Hessian 4.0.38 (`tests/vectors/hessian2/`).
     Caucho,
-    /// Dubbo hessian-lite 4.0.4 (`shared/vectors/hessian2/dubbo-hessian-lite/`): what Dubbo sends.
+    /// Dubbo hessian-lite 4.0.4 (`tests/vectors/hessian2/dubbo-hessian-lite/`): what Dubbo sends.
     Lite,
 }
 
@@ -25,12 +26,12 @@ pub struct Case {
     pub bytes: Vec<u8>,
 }
 
-/// `$HESSIAN_VECTORS_DIR`, else `shared/vectors/hessian2` next to the repository.
+/// `$HESSIAN_VECTORS_DIR`, else `tests/vectors/hessian2` in this crate.
 /// A missing directory fails the test: silently skipping would hide a broken checkout.
 pub fn vectors_root() -> PathBuf {
     let dir = match std::env::var_os("HESSIAN_VECTORS_DIR") {
         Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/hessian2"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/hessian2"),
     };
     assert!(
         dir.join("manifest.json").is_file(),
