@@ -12,8 +12,8 @@ pub mod middleware;
 pub mod registry;
 pub mod server;
 pub mod service;
-pub mod transport;
 pub mod status;
+pub mod transport;
 pub mod url;
 
 pub use async_trait::async_trait;

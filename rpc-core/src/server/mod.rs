@@ -279,17 +279,16 @@ impl ServerBuilder {
         for layer in self.layers {
             stack = layer(stack);
         }
-        let router = Arc::new(RouterDispatch(stack));
+        let dispatch = Arc::new(RouterDispatch(stack));
         let task = tokio::spawn(accept_loop(
             listener,
-            router.clone(),
+            dispatch,
             config,
             state.clone(),
             shutdown_rx,
         ));
         let mut server = RunningServer {
             local_addr,
-            router,
             state,
             shutdown_tx,
             task,
@@ -371,7 +370,6 @@ impl Dispatch for RouterDispatch {
 #[derive(Debug)]
 pub struct RunningServer {
     local_addr: SocketAddr,
-    router: Arc<RouterDispatch>,
     state: Arc<ServerState>,
     shutdown_tx: watch::Sender<bool>,
     task: JoinHandle<()>,

@@ -88,6 +88,9 @@ fn readonly_event() -> Bytes {
     buf.freeze()
 }
 
+/// After the shutdown drain limit, how long a connection still waits for its calls.
+const SHUTDOWN_CALL_GRACE: Duration = Duration::from_millis(100);
+
 /// Accepts connections until `shutdown` flips to true.
 pub(crate) async fn accept_loop(
     listener: TcpListener,
@@ -171,6 +174,7 @@ async fn serve_connection(
     tokio::pin!(idle);
     let stop = signalled(&mut shutdown);
     tokio::pin!(stop);
+    let mut stopping = false;
     loop {
         if inbuf.capacity() - inbuf.len() < READ_CHUNK / 4 {
             inbuf.reserve(READ_CHUNK);
@@ -204,12 +208,33 @@ async fn serve_connection(
                 }
                 idle.as_mut().reset(deadline);
             }
-            _ = &mut stop => break,
+            _ = &mut stop => {
+                stopping = true;
+                break;
+            }
             Some(_) = conn.calls.join_next(), if !conn.calls.is_empty() => {}
         }
     }
-    // Let in-flight calls of this connection finish and write their responses.
-    while conn.calls.join_next().await.is_some() {}
+    // Let in-flight calls of this connection finish and write their responses. At shutdown
+    // the server has already waited its drain limit for them, so calls still running after a
+    // last grace are abandoned: one stuck call must not hold shutdown forever.
+    let drain_calls = async { while conn.calls.join_next().await.is_some() {} };
+    if stopping {
+        if tokio::time::timeout(SHUTDOWN_CALL_GRACE, drain_calls)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                ?peer,
+                calls = conn.calls.len(),
+                "abandoning calls still running at shutdown"
+            );
+            conn.calls.abort_all();
+            while conn.calls.join_next().await.is_some() {}
+        }
+    } else {
+        drain_calls.await;
+    }
     drop(conn);
     let _ = writer_task.await;
 }

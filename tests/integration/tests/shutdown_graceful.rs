@@ -275,12 +275,9 @@ fn listed_len(client: &Client) -> usize {
     client.directory().list().len()
 }
 
-/// Fails today: after the drain limit, `RunningServer::shutdown` signals the accept loop, but
-/// every connection task still waits for all of its calls (`transport/server.rs`,
-/// `serve_connection`: `while calls.join_next().await.is_some() {}`), so a stuck call holds
-/// shutdown forever. Java closes the channels once `shutdown.wait` elapses.
+/// A stuck call must not hold shutdown forever: Java closes the channels once
+/// `shutdown.wait` elapses, and so do we (plus a short grace).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "transport/server.rs waits for every call after the drain limit (owned elsewhere)"]
 async fn shutdown_waits_for_calls_in_flight_only_up_to_its_limit() {
     let server = Server::builder()
         .bind_host("127.0.0.1")
