@@ -71,9 +71,10 @@ where
     fn call(&mut self, invocation: Invocation) -> Self::Future {
         let method = invocation.method().name.clone();
         let list = self.directory.list();
-        let provider = list.first().map(|i| i.url().clone());
+        let first = list.first().cloned();
+        let provider = first.as_deref().map(|i| i.url());
         let settings = &invocation.target.settings;
-        let mode = settings.cluster(&method, provider.as_ref());
+        let mode = settings.cluster(&method, provider);
         let inner = self.inner.clone();
         match mode.as_str() {
             "failfast" => Box::pin(inner.oneshot(invocation)),
@@ -89,14 +90,14 @@ where
             "failback" => {
                 let pending = self.failback_pending.clone();
                 let retries = settings
-                    .configured_retries(&method, provider.as_ref())
+                    .configured_retries(&method, provider)
                     .filter(|r| *r > 0)
                     .unwrap_or(FAILBACK_RETRIES);
                 Box::pin(failback(inner, invocation, pending, retries))
             }
             "forking" => {
                 let forks = settings
-                    .parameter(&method, "forks", provider.as_ref())
+                    .parameter(&method, "forks", provider)
                     .and_then(|f| f.trim().parse::<i64>().ok())
                     .map(|f| f.max(0) as usize)
                     .unwrap_or(2);
@@ -119,7 +120,7 @@ where
                 })
             }
             _ => {
-                let retries = settings.retries(&method, provider.as_ref());
+                let retries = settings.retries(&method, provider);
                 Box::pin(failover(inner, invocation, retries))
             }
         }
@@ -226,8 +227,8 @@ async fn broadcast<S>(inner: S, invocation: Invocation, directory: Directory) ->
 where
     S: Service<Invocation, Response = DecodedResponse, Error = RpcError> + Clone,
 {
-    let all = directory.list();
-    let targets = candidates(&all, &Default::default());
+    // Java's broadcast calls every provider in the directory, available or not.
+    let targets = directory.list();
     if targets.is_empty() {
         return Err(RpcError::NoProvider {
             service: invocation.target.service_key(),
@@ -235,9 +236,9 @@ where
     }
     let mut result = None;
     let mut failure = None;
-    for invoker in targets {
+    for invoker in targets.iter() {
         let mut attempt = invocation.clone();
-        attempt.invoker = Some(invoker);
+        attempt.invoker = Some(invoker.clone());
         match inner.clone().oneshot(attempt).await {
             Ok(r) => result = Some(r),
             Err(e) => failure = Some(e),

@@ -45,11 +45,11 @@ where
 
     fn call(&mut self, mut invocation: Invocation) -> Self::Future {
         let method = invocation.method().name.clone();
-        let provider = invocation.invoker.as_ref().map(|i| i.url().clone());
+        // Borrow the chosen provider's URL: cloning a URL per call showed up in profiles.
         let timeout = invocation
             .target
             .settings
-            .timeout(&method, provider.as_ref());
+            .timeout(&method, invocation.invoker.as_deref().map(|i| i.url()));
         invocation
             .attachments
             .insert_str("timeout", timeout.as_millis().to_string());
