@@ -47,27 +47,7 @@ fn run_script(script: &str, args: &[&str], env: &[(&str, String)]) -> String {
 /// once per test process with `scripts/zk/zk-start.sh auto`, stopped by the script's owner
 /// watchdog when this process exits.
 pub fn zk_connect() -> &'static str {
-    static CONNECT: OnceLock<String> = OnceLock::new();
-    CONNECT.get_or_init(|| {
-        if let Ok(cs) = std::env::var("ZK_CONNECT") {
-            if !cs.trim().is_empty() {
-                return cs.trim().to_owned();
-            }
-        }
-        run_script("scripts/zk/install.sh", &[], &[]);
-        let dir = std::env::temp_dir().join(format!("zk-interop-tests-{}", std::process::id()));
-        let cs = run_script(
-            "scripts/zk/zk-start.sh",
-            &["auto"],
-            &[
-                ("ZK_DIR", dir.display().to_string()),
-                ("ZK_OWNER_PID", std::process::id().to_string()),
-                ("ZK_LOG_LEVEL", "warn".to_owned()),
-            ],
-        );
-        eprintln!("ZK_CONNECT not set: started ZooKeeper on {cs} (stops when the tests exit)");
-        cs
-    })
+    dubbo_test_zookeeper::shared_connect()
 }
 
 /// The Java peer's runtime classpath: `JAVA_PEER_CLASSPATH`, else built with
