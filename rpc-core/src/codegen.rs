@@ -34,7 +34,11 @@ pub struct ArgsEncoder {
 impl ArgsEncoder {
     /// An empty encoder.
     pub fn new() -> Self {
-        Self::default()
+        ArgsEncoder {
+            // Room for typical small arguments without regrowing.
+            buf: Vec::with_capacity(64),
+            state: EncoderState::default(),
+        }
     }
 
     /// Appends one argument.

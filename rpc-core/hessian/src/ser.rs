@@ -163,6 +163,32 @@ impl<'a> Serializer<'a> {
         }
     }
 
+    /// Starts an untyped map (`H`), as `serialize_map` does, for callers that write its
+    /// entries piecewise (some of them pre-encoded with [`write_encoded`](Self::write_encoded)).
+    /// Close it with [`end_map`](Self::end_map).
+    pub fn begin_map(&mut self) -> Result<()> {
+        self.begin()?;
+        self.refs += 1;
+        self.map_header(None);
+        Ok(())
+    }
+
+    /// Ends a map started with [`begin_map`](Self::begin_map).
+    pub fn end_map(&mut self) {
+        self.write_end();
+    }
+
+    /// Appends values encoded earlier, byte for byte.
+    ///
+    /// Only for values that take no part in the reference and class tables (strings,
+    /// numbers, booleans, null): a per-service set of string attachments, say, encoded once
+    /// and sent with every call. Anything else would leave this body's tables wrong.
+    pub fn write_encoded(&mut self, encoded: &[u8]) -> Result<()> {
+        self.begin()?;
+        self.out.extend_from_slice(encoded);
+        Ok(())
+    }
+
     /// Writes a dynamic [`Value`] directly (faster than going through serde).
     ///
     /// Class names, list/map types and `Value::Ref`s are written as they are, so a

@@ -3,7 +3,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
-use tower::util::BoxCloneSyncService;
 use tower::ServiceBuilder;
 
 use super::invocation::ServiceTarget;
@@ -203,13 +202,13 @@ impl ClientBuilder {
                 .get("enable-empty-protection")
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
         });
-        let target = Arc::new(ServiceTarget {
-            descriptor: descriptor.clone(),
-            version: version.clone(),
-            group: group.clone(),
-            application: application.clone(),
-            settings: self.settings,
-        });
+        let target = Arc::new(ServiceTarget::new(
+            descriptor.clone(),
+            version.clone(),
+            group.clone(),
+            application.clone(),
+            self.settings,
+        ));
         let mut registration = None;
         let directory = if !self.urls.is_empty() {
             let mut urls = Vec::new();
@@ -279,7 +278,7 @@ impl ClientBuilder {
         Ok(Client {
             target,
             directory,
-            stack: BoxCloneSyncService::new(stack),
+            stack,
             _registration: registration,
         })
     }

@@ -1,14 +1,20 @@
 //! The request type that flows through the consumer stack.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
-use crate::attachments::Attachments;
-use crate::client::settings::ConsumerSettings;
+use bytes::Bytes;
+
+use crate::attachments::{Attachments, SharedAttachments};
+use crate::client::settings::{ConsumerSettings, ResolvedSettings};
 use crate::cluster::invoker::Invoker;
-use crate::codec::body::EncodedArgs;
+use crate::codec::body::{encode_request_head, EncodedArgs};
 use crate::service::{MethodDescriptor, ServiceDescriptor};
 
 /// The service a client calls, with the consumer's settings for it.
+///
+/// What every call of the service sends the same way is prepared here once: the standard
+/// attachments and, per method, the head of the request body.
 #[derive(Debug)]
 pub struct ServiceTarget {
     /// The Java interface, default version/group, and methods.
@@ -21,9 +27,58 @@ pub struct ServiceTarget {
     pub application: String,
     /// Timeouts, retries, load balancing and cluster mode.
     pub settings: ConsumerSettings,
+    standard_attachments: SharedAttachments,
+    request_heads: Vec<Bytes>,
 }
 
 impl ServiceTarget {
+    /// A target for `descriptor`, asking for `version` and `group` (`None`: unversioned,
+    /// no group).
+    pub fn new(
+        descriptor: Arc<ServiceDescriptor>,
+        version: Option<String>,
+        group: Option<String>,
+        application: String,
+        settings: ConsumerSettings,
+    ) -> ServiceTarget {
+        let interface = descriptor.interface.as_str();
+        let mut standard = vec![
+            ("path", interface),
+            ("interface", interface),
+            ("version", version.as_deref().unwrap_or("0.0.0")),
+        ];
+        if let Some(group) = &group {
+            standard.push(("group", group));
+        }
+        standard.push(("remote.application", &application));
+        let standard_attachments = SharedAttachments::new(standard);
+        let request_heads = descriptor
+            .methods
+            .iter()
+            .map(|m| {
+                let mut head = Vec::new();
+                // Strings always encode.
+                let _ = encode_request_head(
+                    &mut head,
+                    interface,
+                    version.as_deref(),
+                    &m.name,
+                    &m.parameter_types,
+                );
+                Bytes::from(head)
+            })
+            .collect();
+        ServiceTarget {
+            descriptor,
+            version,
+            group,
+            application,
+            settings,
+            standard_attachments,
+            request_heads,
+        }
+    }
+
     /// Java's service key, `group/interface:version`, for messages.
     pub fn service_key(&self) -> String {
         let mut key = String::new();
@@ -37,6 +92,18 @@ impl ServiceTarget {
             key.push_str(v);
         }
         key
+    }
+
+    /// The attachments every call of this service sends, as a Java 3.3 consumer does:
+    /// `path`, `interface`, `version`, `group` (when set) and `remote.application`.
+    pub fn standard_attachments(&self) -> &SharedAttachments {
+        &self.standard_attachments
+    }
+
+    /// The encoded head of a request body for method `method_index` (dubbo version, path,
+    /// version, method name, parameter descriptor).
+    pub fn request_head(&self, method_index: usize) -> &[u8] {
+        &self.request_heads[method_index]
     }
 }
 
@@ -57,14 +124,43 @@ pub struct Invocation {
     /// The provider chosen for this attempt (set by load balancing, or pinned by a cluster
     /// mode such as forking or broadcast).
     pub invoker: Option<Arc<Invoker>>,
-    /// Providers already tried by this call, shared by every clone of it: the balancer
-    /// records each pick here and failover retries skip them when it can.
-    pub tried: TriedProviders,
+    /// Providers already tried by this call, shared by every clone of it, when the cluster
+    /// mode makes several attempts (failover over several providers, forking): the balancer
+    /// records each pick here and the next attempt skips them when it can. `None` otherwise,
+    /// which spares a call with one attempt the allocation.
+    pub tried: Option<TriedProviders>,
 }
 
 impl Invocation {
+    /// A call of method `method_index` of `target` with encoded arguments and the caller's
+    /// attachments.
+    pub fn new(
+        target: Arc<ServiceTarget>,
+        method_index: usize,
+        args: EncodedArgs,
+        attachments: Attachments,
+    ) -> Invocation {
+        Invocation {
+            target,
+            method_index,
+            args,
+            attachments,
+            invoker: None,
+            tried: None,
+        }
+    }
+
     /// The called method.
     pub fn method(&self) -> &MethodDescriptor {
         &self.target.descriptor.methods[self.method_index]
+    }
+
+    /// The settings of this call against `provider` (the provider's URL parameters count
+    /// where the consumer set nothing), resolved once per provider and method.
+    pub fn settings<'a>(&'a self, provider: Option<&'a Invoker>) -> Cow<'a, ResolvedSettings> {
+        match provider {
+            Some(invoker) => invoker.settings(&self.target, self.method_index),
+            None => Cow::Owned(self.target.settings.resolve(&self.method().name, None)),
+        }
     }
 }

@@ -27,18 +27,19 @@ pub mod settings;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
-use tower::util::BoxCloneSyncService;
 use tower::ServiceExt;
 
 pub use self::builder::ClientBuilder;
 use self::invocation::{Invocation, ServiceTarget};
 use crate::attachments::Attachments;
-use crate::cluster::Directory;
+use crate::cluster::{Balance, Cluster, Directory, Invoke};
 use crate::codec::body::{DecodedResponse, EncodedArgs};
 use crate::error::RpcError;
+use crate::middleware::{AttachmentsService, Timeout};
 
-/// The consumer stack as one boxed service.
-pub type ConsumerStack = BoxCloneSyncService<Invocation, DecodedResponse, RpcError>;
+/// The consumer stack, named rather than boxed: a call clones it (a few reference counts)
+/// instead of allocating a boxed clone.
+pub type ConsumerStack = AttachmentsService<Cluster<Balance<Timeout<Invoke>>>>;
 
 /// A handle for calling one service. Cloning is cheap; clones share connections.
 #[derive(Clone)]
@@ -109,14 +110,7 @@ impl Client {
                 self.target.service_key()
             )));
         }
-        let invocation = Invocation {
-            target: self.target.clone(),
-            method_index,
-            args,
-            attachments,
-            invoker: None,
-            tried: Default::default(),
-        };
+        let invocation = Invocation::new(self.target.clone(), method_index, args, attachments);
         self.stack.clone().oneshot(invocation).await
     }
 }

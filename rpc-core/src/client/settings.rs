@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use crate::attachments::SharedAttachments;
 use crate::url::Url;
 
 /// Java's default call timeout.
@@ -15,6 +16,36 @@ pub const DEFAULT_RETRIES: u32 = 2;
 pub const DEFAULT_LOADBALANCE: &str = "random";
 /// Java's default cluster mode.
 pub const DEFAULT_CLUSTER: &str = "failover";
+/// Java's default number of parallel calls of the `forking` mode.
+pub const DEFAULT_FORKS: usize = 2;
+
+/// The settings of one method against one provider, resolved once: looking them up per call
+/// (formatting `method.key` names, parsing the provider's parameters) cost more than the
+/// rest of the client stack together.
+#[derive(Debug, Clone)]
+pub struct ResolvedSettings {
+    /// Timeout of each attempt.
+    pub timeout: Duration,
+    /// Failover retries after the first attempt.
+    pub retries: u32,
+    /// Retries only when the consumer or the provider set them (failback has its own
+    /// default).
+    pub configured_retries: Option<u32>,
+    /// Load balancer name.
+    pub loadbalance: String,
+    /// Cluster mode name.
+    pub cluster: String,
+    /// Parallel calls of the `forking` mode (`forks`; 0 = every provider).
+    pub forks: usize,
+    timeout_attachment: SharedAttachments,
+}
+
+impl ResolvedSettings {
+    /// The `timeout` attachment (milliseconds as a string, as Java sends it), encoded once.
+    pub fn timeout_attachment(&self) -> &SharedAttachments {
+        &self.timeout_attachment
+    }
+}
 
 /// Settings that may be given per service and per method.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -44,6 +75,27 @@ pub struct ConsumerSettings {
 }
 
 impl ConsumerSettings {
+    /// Every setting of `method` against `provider`, resolved.
+    pub fn resolve(&self, method: &str, provider: Option<&Url>) -> ResolvedSettings {
+        let timeout = self.timeout(method, provider);
+        ResolvedSettings {
+            timeout,
+            retries: self.retries(method, provider),
+            configured_retries: self.configured_retries(method, provider),
+            loadbalance: self.loadbalance(method, provider),
+            cluster: self.cluster(method, provider),
+            forks: self
+                .parameter(method, "forks", provider)
+                .and_then(|f| f.trim().parse::<i64>().ok())
+                .map(|f| f.max(0) as usize)
+                .unwrap_or(DEFAULT_FORKS),
+            timeout_attachment: SharedAttachments::new([(
+                "timeout",
+                timeout.as_millis().to_string(),
+            )]),
+        }
+    }
+
     fn consumer<T>(&self, method: &str, pick: impl Fn(&CallSettings) -> Option<T>) -> Option<T> {
         self.methods
             .get(method)

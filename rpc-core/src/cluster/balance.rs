@@ -1,5 +1,6 @@
 //! Load balancing as a tower service: picks the provider of each attempt.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -39,10 +40,12 @@ impl<S> Balance<S> {
 
     fn balancer(&self, name: &str) -> Arc<dyn LoadBalance> {
         let mut balancers = self.balancers.lock().unwrap_or_else(|e| e.into_inner());
-        balancers
-            .entry(name.to_owned())
-            .or_insert_with(|| loadbalance::by_name(name))
-            .clone()
+        if let Some(balancer) = balancers.get(name) {
+            return balancer.clone();
+        }
+        let balancer = loadbalance::by_name(name);
+        balancers.insert(name.to_owned(), balancer.clone());
+        balancer
     }
 }
 
@@ -53,21 +56,26 @@ impl<S> Balance<S> {
 /// the unavailable invokers rather than failing at once: the attempt then reconnects (a
 /// provider restarted on the same address comes back this way) or fails like any other
 /// attempt.
-pub(crate) fn candidates(all: &[Arc<Invoker>], tried: &TriedProviders) -> Vec<Arc<Invoker>> {
-    let tried = tried.lock().unwrap_or_else(|e| e.into_inner());
+pub(crate) fn candidates<'a>(
+    all: &'a [Arc<Invoker>],
+    tried: Option<&TriedProviders>,
+) -> Cow<'a, [Arc<Invoker>]> {
+    let tried = tried.map(|t| t.lock().unwrap_or_else(|e| e.into_inner()));
+    let tried = tried.as_deref().map_or(&[][..], Vec::as_slice);
+    let untried = |i: &Arc<Invoker>| !tried.iter().any(|t| Arc::ptr_eq(t, i));
+    // The common case, every provider available and none tried yet, borrows the list.
+    if all.iter().all(|i| i.is_available()) && all.iter().all(untried) {
+        return Cow::Borrowed(all);
+    }
     let mut pool: Vec<_> = all.iter().filter(|i| i.is_available()).cloned().collect();
     if pool.is_empty() {
         pool = all.to_vec();
     }
-    let fresh: Vec<_> = pool
-        .iter()
-        .filter(|i| !tried.iter().any(|t| Arc::ptr_eq(t, i)))
-        .cloned()
-        .collect();
+    let fresh: Vec<_> = pool.iter().filter(|i| untried(i)).cloned().collect();
     if fresh.is_empty() {
-        pool
+        Cow::Owned(pool)
     } else {
-        fresh
+        Cow::Owned(fresh)
     }
 }
 
@@ -91,23 +99,26 @@ where
         use futures_util::future::Either;
         if invocation.invoker.is_none() {
             let all = self.directory.list();
-            let candidates = candidates(&all, &invocation.tried);
+            let candidates = candidates(&all, invocation.tried.as_ref());
             if candidates.is_empty() {
                 return Either::Right(std::future::ready(Err(RpcError::NoProvider {
                     service: invocation.target.service_key(),
                 })));
             }
-            let method = invocation.method().name.clone();
-            let name = invocation
-                .target
-                .settings
-                .loadbalance(&method, Some(candidates[0].url()));
-            let chosen = self.balancer(&name).select(&candidates, &invocation);
-            invocation
-                .tried
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(chosen.clone());
+            let chosen = if candidates.len() == 1 {
+                // Every balancer picks the only candidate; skip the lookups.
+                candidates[0].clone()
+            } else {
+                let settings = invocation.settings(Some(&candidates[0]));
+                self.balancer(&settings.loadbalance)
+                    .select(&candidates, &invocation)
+            };
+            if let Some(tried) = &invocation.tried {
+                tried
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(chosen.clone());
+            }
             invocation.invoker = Some(chosen);
         }
         Either::Left(self.inner.call(invocation))
@@ -128,13 +139,15 @@ impl Service<Invocation> for Invoke {
     }
 
     fn call(&mut self, invocation: Invocation) -> Self::Future {
-        Box::pin(async move {
-            match invocation.invoker.clone() {
-                Some(invoker) => invoker.invoke(&invocation).await,
-                None => Err(RpcError::NoProvider {
-                    service: invocation.target.service_key(),
-                }),
-            }
-        })
+        // Encoding happens here, synchronously, so the future holds only the frame and not
+        // the whole invocation.
+        let Some(invoker) = invocation.invoker.clone() else {
+            let service = invocation.target.service_key();
+            return Box::pin(std::future::ready(Err(RpcError::NoProvider { service })));
+        };
+        match invoker.encode(&invocation) {
+            Ok((id, frame)) => Box::pin(async move { invoker.send(id, frame).await }),
+            Err(e) => Box::pin(std::future::ready(Err(e))),
+        }
     }
 }

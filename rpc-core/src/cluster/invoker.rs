@@ -1,13 +1,15 @@
 //! One provider as the consumer sees it: its URL, its shared connection, and the live
 //! statistics load balancers use.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 
-use crate::client::invocation::Invocation;
+use crate::client::invocation::{Invocation, ServiceTarget};
+use crate::client::settings::ResolvedSettings;
 use crate::codec::body::{self, DecodedResponse};
 use crate::codec::{Header, HEADER_LEN};
 use crate::error::RpcError;
@@ -31,6 +33,62 @@ pub struct Invoker {
     active: AtomicUsize,
     succeeded: AtomicU64,
     succeeded_elapsed_micros: AtomicU64,
+    weight: WeightParams,
+    /// The consumer's settings for each method against this provider, resolved on first
+    /// use for the first service target that asks (an invoker belongs to one client's
+    /// directory, so one target in practice).
+    resolved: OnceLock<ResolvedFor>,
+}
+
+#[derive(Debug)]
+struct ResolvedFor {
+    /// Held weakly: the target owns no invoker, and a live `Weak` keeps its address from
+    /// being reused by another target.
+    target: Weak<ServiceTarget>,
+    methods: Box<[ResolvedSettings]>,
+}
+
+/// The URL's weight parameters, parsed once.
+#[derive(Debug)]
+struct WeightParams {
+    /// `weight` (default 100).
+    service: u32,
+    /// `<method>.weight` overrides.
+    methods: Vec<(String, u32)>,
+    /// `timestamp`: when the provider started, in ms since the epoch.
+    started_ms: Option<u64>,
+    /// `warmup` in ms (default 10 min).
+    warmup_ms: u64,
+    /// Set once the warm-up is over, so later calls skip the clock.
+    warmed_up: AtomicBool,
+}
+
+impl WeightParams {
+    fn parse(url: &Url) -> WeightParams {
+        let parse_weight = |w: &str| w.parse::<i64>().ok().map(|w| w.max(0) as u32);
+        let methods = url
+            .params()
+            .iter()
+            .filter_map(|(k, v)| {
+                let method = k.strip_suffix(".weight")?;
+                Some((method.to_owned(), parse_weight(v)?))
+            })
+            .collect();
+        let started_ms = url.param("timestamp").and_then(|t| t.parse::<u64>().ok());
+        WeightParams {
+            service: url
+                .param("weight")
+                .and_then(parse_weight)
+                .unwrap_or(DEFAULT_WEIGHT),
+            methods,
+            started_ms,
+            warmup_ms: url
+                .param("warmup")
+                .and_then(|w| w.parse::<u64>().ok())
+                .unwrap_or(DEFAULT_WARMUP.as_millis() as u64),
+            warmed_up: AtomicBool::new(started_ms.is_none()),
+        }
+    }
 }
 
 impl Invoker {
@@ -43,12 +101,14 @@ impl Invoker {
             .map(|p| if p <= 0 { usize::MAX } else { p as usize })
             .unwrap_or(config.max_frame_len);
         Arc::new(Invoker {
-            url,
             connection,
             max_payload,
             active: AtomicUsize::new(0),
             succeeded: AtomicU64::new(0),
             succeeded_elapsed_micros: AtomicU64::new(0),
+            weight: WeightParams::parse(&url),
+            resolved: OnceLock::new(),
+            url,
         })
     }
 
@@ -84,37 +144,32 @@ impl Invoker {
     }
 
     /// The provider's weight after warm-up, as Java computes it: the `weight` parameter
-    /// (default 100), ramped linearly over `warmup` ms (default 10 min) from the provider's
-    /// `timestamp`.
+    /// (default 100; `<method>.weight` first), ramped linearly over `warmup` ms (default
+    /// 10 min) from the provider's `timestamp`.
     pub fn weight(&self, method: &str) -> u32 {
-        let weight = self
-            .url
-            .param(&format!("{method}.weight"))
-            .or_else(|| self.url.param("weight"))
-            .and_then(|w| w.parse::<i64>().ok())
-            .map(|w| w.max(0) as u32)
-            .unwrap_or(DEFAULT_WEIGHT);
-        if weight == 0 {
-            return 0;
+        let params = &self.weight;
+        let weight = params
+            .methods
+            .iter()
+            .find(|(m, _)| m == method)
+            .map_or(params.service, |(_, w)| *w);
+        if weight == 0 || params.warmed_up.load(Ordering::Relaxed) {
+            return weight;
         }
-        let Some(start) = self
-            .url
-            .param("timestamp")
-            .and_then(|t| t.parse::<u64>().ok())
-        else {
+        let Some(start) = params.started_ms else {
             return weight;
         };
-        let warmup = self
-            .url
-            .param("warmup")
-            .and_then(|w| w.parse::<u64>().ok())
-            .unwrap_or(DEFAULT_WARMUP.as_millis() as u64);
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0);
         let uptime = now.saturating_sub(start);
-        if uptime == 0 || warmup == 0 || uptime >= warmup {
+        let warmup = params.warmup_ms;
+        if warmup == 0 || uptime >= warmup {
+            params.warmed_up.store(true, Ordering::Relaxed);
+            return weight;
+        }
+        if uptime == 0 {
             return weight;
         }
         // Java: (int)(uptime / ((float) warmup / weight)), at least 1.
@@ -122,34 +177,66 @@ impl Invoker {
         ramped.clamp(1, weight)
     }
 
+    /// The consumer's settings of method `method_index` of `target` against this provider.
+    pub fn settings(
+        &self,
+        target: &Arc<ServiceTarget>,
+        method_index: usize,
+    ) -> Cow<'_, ResolvedSettings> {
+        let resolved = self.resolved.get_or_init(|| ResolvedFor {
+            target: Arc::downgrade(target),
+            methods: target
+                .descriptor
+                .methods
+                .iter()
+                .map(|m| target.settings.resolve(&m.name, Some(&self.url)))
+                .collect(),
+        });
+        match resolved.methods.get(method_index) {
+            Some(settings) if Weak::as_ptr(&resolved.target) == Arc::as_ptr(target) => {
+                Cow::Borrowed(settings)
+            }
+            _ => Cow::Owned(target.settings.resolve(
+                &target.descriptor.methods[method_index].name,
+                Some(&self.url),
+            )),
+        }
+    }
+
     /// Sends the invocation to this provider and waits for the response. No timeout here:
     /// the timeout layer wraps this call.
     pub async fn invoke(&self, invocation: &Invocation) -> Result<DecodedResponse, RpcError> {
-        let method = invocation.method();
+        let (id, frame) = self.encode(invocation)?;
+        self.send(id, frame).await
+    }
+
+    /// Encodes the request frame of `invocation` for this provider: its request id and bytes.
+    /// Fails if the body exceeds the provider's `payload` limit (Java fails such a request
+    /// locally and never sends it).
+    pub fn encode(&self, invocation: &Invocation) -> Result<(u64, Bytes), RpcError> {
         let id = next_request_id();
-        // The frame is built in one buffer: header room first, the body encoded after it,
-        // then the header filled in; no second copy of the body.
-        let mut frame = Vec::with_capacity(HEADER_LEN + 192 + invocation.args.bytes.len());
+        // The frame is built in one buffer: header room first, the body after it (the
+        // method's head encoded once per client, the arguments encoded once per call), then
+        // the header filled in; no second copy of the body.
+        let head = invocation.target.request_head(invocation.method_index);
+        let mut frame =
+            Vec::with_capacity(HEADER_LEN + head.len() + 160 + invocation.args.bytes.len());
         frame.resize(HEADER_LEN, 0);
-        body::encode_request(
-            &mut frame,
-            &invocation.target.descriptor.interface,
-            invocation.target.version.as_deref(),
-            &method.name,
-            &method.parameter_types,
-            &invocation.args,
-            &invocation.attachments,
-        )?;
+        frame.extend_from_slice(head);
+        body::encode_request_tail(&mut frame, &invocation.args, &invocation.attachments)?;
         let body_len = frame.len() - HEADER_LEN;
         if body_len > self.max_payload {
-            // Java fails such a request locally and never sends it.
             return Err(RpcError::PayloadTooLarge {
                 size: body_len,
                 limit: self.max_payload,
             });
         }
         Header::request(id, body_len as u32).write(&mut &mut frame[..HEADER_LEN]);
-        let frame = Bytes::from(frame);
+        Ok((id, Bytes::from(frame)))
+    }
+
+    /// Sends a frame made by [`encode`](Self::encode) and waits for its response.
+    pub async fn send(&self, id: u64, frame: Bytes) -> Result<DecodedResponse, RpcError> {
         let connection = self.connection.get().await?;
         self.active.fetch_add(1, Ordering::Relaxed);
         let _active = ActiveGuard(&self.active);

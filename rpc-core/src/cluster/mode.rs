@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use tower::{Service, ServiceExt};
 
-use crate::client::invocation::Invocation;
+use crate::client::invocation::{Invocation, TriedProviders};
 use crate::cluster::balance::candidates;
 use crate::cluster::directory::Directory;
 use crate::codec::body::DecodedResponse;
@@ -68,15 +68,12 @@ where
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, invocation: Invocation) -> Self::Future {
-        let method = invocation.method().name.clone();
+    fn call(&mut self, mut invocation: Invocation) -> Self::Future {
         let list = self.directory.list();
-        let first = list.first().cloned();
-        let provider = first.as_deref().map(|i| i.url());
-        let settings = &invocation.target.settings;
-        let mode = settings.cluster(&method, provider);
+        // Java resolves the mode and its parameters against the first provider's URL.
+        let settings = invocation.settings(list.first().map(|i| &**i));
         let inner = self.inner.clone();
-        match mode.as_str() {
+        match settings.cluster.as_str() {
             "failfast" => Box::pin(inner.oneshot(invocation)),
             "failsafe" => Box::pin(async move {
                 match inner.oneshot(invocation).await {
@@ -90,23 +87,19 @@ where
             "failback" => {
                 let pending = self.failback_pending.clone();
                 let retries = settings
-                    .configured_retries(&method, provider)
+                    .configured_retries
                     .filter(|r| *r > 0)
                     .unwrap_or(FAILBACK_RETRIES);
                 Box::pin(failback(inner, invocation, pending, retries))
             }
             "forking" => {
-                let forks = settings
-                    .parameter(&method, "forks", provider)
-                    .and_then(|f| f.trim().parse::<i64>().ok())
-                    .map(|f| f.max(0) as usize)
-                    .unwrap_or(2);
+                let forks = settings.forks;
+                invocation.tried = Some(TriedProviders::default());
                 Box::pin(forking(inner, invocation, self.directory.clone(), forks))
             }
             "broadcast" => Box::pin(broadcast(inner, invocation, self.directory.clone())),
             "available" => {
                 let first = list.iter().find(|i| i.is_available()).cloned();
-                let mut invocation = invocation;
                 Box::pin(async move {
                     match first {
                         Some(invoker) => {
@@ -120,7 +113,12 @@ where
                 })
             }
             _ => {
-                let retries = settings.retries(&method, provider);
+                let retries = settings.retries;
+                if retries > 0 && list.len() > 1 {
+                    // Later attempts prefer providers not tried yet; with one provider there
+                    // is nothing to prefer, and nothing to record.
+                    invocation.tried = Some(TriedProviders::default());
+                }
                 Box::pin(failover(inner, invocation, retries))
             }
         }
@@ -131,12 +129,9 @@ async fn failover<S>(inner: S, mut invocation: Invocation, retries: u32) -> Atte
 where
     S: Service<Invocation, Response = DecodedResponse, Error = RpcError> + Clone,
 {
-    let mut attempt = 0;
-    loop {
-        let result = inner.clone().oneshot(invocation.clone()).await;
-        match result {
-            Err(e) if e.is_retryable() && attempt < retries => {
-                attempt += 1;
+    for attempt in 1..=retries {
+        match inner.clone().oneshot(invocation.clone()).await {
+            Err(e) if e.is_retryable() => {
                 // The balancer recorded the provider it picked in `tried` (shared by the
                 // clones of this invocation), so the next attempt goes elsewhere if it can.
                 tracing::debug!(error = %e, attempt, "failover: retrying on another provider");
@@ -145,6 +140,8 @@ where
             other => return other,
         }
     }
+    // The last attempt gives the invocation away instead of cloning it.
+    inner.oneshot(invocation).await
 }
 
 async fn failback<S>(
@@ -187,7 +184,7 @@ where
     S: Service<Invocation, Response = DecodedResponse, Error = RpcError> + Clone + Send + 'static,
     S::Future: Send + 'static,
 {
-    let available = candidates(&directory.list(), &Default::default()).len();
+    let available = candidates(&directory.list(), None).len();
     if available == 0 {
         return Err(RpcError::NoProvider {
             service: invocation.target.service_key(),

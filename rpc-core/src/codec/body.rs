@@ -83,19 +83,40 @@ pub fn encode_request(
     args: &EncodedArgs,
     attachments: &Attachments,
 ) -> Result<(), dubbo_hessian2::Error> {
-    {
-        // Strings take no part in the reference or class tables, so the arguments, encoded
-        // earlier by a fresh serializer, slot in after them unchanged.
-        let mut ser = Serializer::new(out);
-        DUBBO_VERSION.serialize(&mut ser)?;
-        path.serialize(&mut ser)?;
-        version.unwrap_or("0.0.0").serialize(&mut ser)?;
-        method.serialize(&mut ser)?;
-        parameter_types.serialize(&mut ser)?;
-    }
+    encode_request_head(out, path, version, method, parameter_types)?;
+    encode_request_tail(out, args, attachments)
+}
+
+/// Encodes the part of a request body that is the same for every call of a method: the
+/// dubbo version, path, version, method name and parameter descriptor. A client encodes it
+/// once per method and starts each body with these bytes.
+pub fn encode_request_head(
+    out: &mut Vec<u8>,
+    path: &str,
+    version: Option<&str>,
+    method: &str,
+    parameter_types: &str,
+) -> Result<(), dubbo_hessian2::Error> {
+    let mut ser = Serializer::new(out);
+    DUBBO_VERSION.serialize(&mut ser)?;
+    path.serialize(&mut ser)?;
+    version.unwrap_or("0.0.0").serialize(&mut ser)?;
+    method.serialize(&mut ser)?;
+    parameter_types.serialize(&mut ser)
+}
+
+/// Encodes the rest of a request body after its head (see [`encode_request_head`]): the
+/// arguments and the attachments.
+pub fn encode_request_tail(
+    out: &mut Vec<u8>,
+    args: &EncodedArgs,
+    attachments: &Attachments,
+) -> Result<(), dubbo_hessian2::Error> {
+    // Strings take no part in the reference or class tables, so the head and the
+    // arguments, encoded earlier by fresh serializers, slot in one after the other unchanged.
     out.extend_from_slice(&args.bytes);
     let mut ser = Serializer::resume(out, args.state.clone());
-    AttachmentsRef(attachments).serialize(&mut ser)
+    attachments.encode(&mut ser)
 }
 
 struct AttachmentsRef<'a>(&'a Attachments);

@@ -37,18 +37,20 @@ where
     }
 
     fn call(&mut self, mut invocation: Invocation) -> Self::Future {
-        let target = invocation.target.clone();
+        let target = &invocation.target;
         let a = &mut invocation.attachments;
-        a.insert_str("path", target.descriptor.interface.clone());
-        a.insert_str("interface", target.descriptor.interface.clone());
-        a.insert_str(
-            "version",
-            target.version.clone().unwrap_or_else(|| "0.0.0".to_owned()),
-        );
-        if let Some(group) = &target.group {
-            a.insert_str("group", group.clone());
+        // These name the service called: the target's values win over the caller's (a
+        // caller's `group` stays when the target has none). `remote.application` is only a
+        // default.
+        if !a.is_empty() {
+            for key in ["path", "interface", "version"] {
+                a.remove(key);
+            }
+            if target.group.is_some() {
+                a.remove("group");
+            }
         }
-        a.insert_str_if_absent("remote.application", target.application.clone());
+        a.extend_shared(target.standard_attachments());
         self.inner.call(invocation)
     }
 }

@@ -1,5 +1,4 @@
 use std::task::{Context, Poll};
-use std::time::Instant;
 
 use tower::{Layer, Service};
 
@@ -44,25 +43,23 @@ where
     }
 
     fn call(&mut self, mut invocation: Invocation) -> Self::Future {
-        let method = invocation.method().name.clone();
-        // Borrow the chosen provider's URL: cloning a URL per call showed up in profiles.
-        let timeout = invocation
-            .target
-            .settings
-            .timeout(&method, invocation.invoker.as_deref().map(|i| i.url()));
-        invocation
-            .attachments
-            .insert_str("timeout", timeout.as_millis().to_string());
-        let future = self.inner.call(invocation);
+        let settings = invocation.settings(invocation.invoker.as_deref());
+        let timeout = settings.timeout;
+        let attachment = settings.timeout_attachment().clone();
+        drop(settings);
+        // The consumer's timeout wins over one the caller put in the attachments, as in Java.
+        invocation.attachments.remove("timeout");
+        invocation.attachments.extend_shared(&attachment);
+        let target = invocation.target.clone();
+        let method_index = invocation.method_index;
+        let future = tokio::time::timeout(timeout, self.inner.call(invocation));
         Box::pin(async move {
-            let started = Instant::now();
-            match tokio::time::timeout(timeout, future).await {
-                Ok(result) => result,
-                Err(_) => Err(RpcError::Timeout {
-                    method,
-                    elapsed: started.elapsed(),
-                }),
-            }
+            future.await.unwrap_or_else(|_| {
+                Err(RpcError::Timeout {
+                    method: target.descriptor.methods[method_index].name.clone(),
+                    elapsed: timeout,
+                })
+            })
         })
     }
 }

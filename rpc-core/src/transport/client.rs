@@ -44,7 +44,31 @@ impl Default for ConnectionConfig {
     }
 }
 
-type PendingMap = Mutex<HashMap<u64, oneshot::Sender<Result<Frame, RpcError>>>>;
+type PendingMap = Mutex<HashMap<u64, oneshot::Sender<Result<Frame, RpcError>>, IdHashing>>;
+
+/// Hashing for request ids. They come from a counter, so multiplying by an odd constant
+/// (Fibonacci hashing) spreads them well, at a fraction of SipHash's cost; the ids are ours,
+/// not the network's, so there is nothing to defend against.
+type IdHashing = std::hash::BuildHasherDefault<IdHasher>;
+
+#[derive(Debug, Default)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u64(&mut self, id: u64) {
+        self.0 = id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
 
 /// One live TCP connection to a provider.
 #[derive(Debug)]
@@ -146,7 +170,7 @@ impl Connection {
             pending: &self.pending,
             id,
         };
-        if self.is_closed() || self.sender.send(frame).await.is_err() {
+        if self.is_closed() || self.sender.send_fast(frame).await.is_err() {
             return Err(transport_error(&self.addr, "connection closed".into()));
         }
         let result = rx
@@ -184,6 +208,9 @@ fn transport_error(addr: &str, message: String) -> RpcError {
     }
 }
 
+/// Responses handed to their callers before the reader steps aside for them.
+const COMPLETE_BATCH: usize = 32;
+
 /// Room kept free before each socket read.
 const READ_CHUNK: usize = 16 * 1024;
 
@@ -214,6 +241,13 @@ async fn read_loop(
             Ok(_) => {
                 last_read = Instant::now();
                 loop {
+                    if ready.len() >= COMPLETE_BATCH {
+                        // Let the callers woken so far run (and send their next requests)
+                        // before decoding more: the provider then works on those while we
+                        // go on here, instead of both sides taking turns on whole batches.
+                        complete(&pending, &mut ready);
+                        tokio::task::yield_now().await;
+                    }
                     match codec.decode(&mut inbuf) {
                         Ok(None) => break,
                         Err(e) => break 'conn e.to_string(),
@@ -403,9 +437,15 @@ impl ConnectionHandle {
 
     /// The live connection, connecting first if needed.
     pub async fn get(self: &Arc<Self>) -> Result<Arc<Connection>, RpcError> {
-        if let Some(c) = self.live() {
-            return Ok(c);
+        match self.live() {
+            Some(c) => Ok(c),
+            // Connecting is rare and its future large: boxed, it does not weigh on every
+            // call's future.
+            None => Box::pin(self.connect()).await,
         }
+    }
+
+    async fn connect(self: &Arc<Self>) -> Result<Arc<Connection>, RpcError> {
         let _lock = self.connecting.lock().await;
         if let Some(c) = self.live() {
             return Ok(c);

@@ -119,7 +119,7 @@ mod test_support {
     //! connect on their first call.
 
     use std::collections::HashMap;
-    use std::sync::{Arc, Mutex};
+    use std::sync::Arc;
 
     use crate::attachments::Attachments;
     use crate::client::invocation::{Invocation, ServiceTarget};
@@ -154,8 +154,8 @@ mod test_support {
                 .collect::<HashMap<_, _>>(),
             ..Default::default()
         };
-        let target = ServiceTarget {
-            descriptor: Arc::new(ServiceDescriptor {
+        let target = ServiceTarget::new(
+            Arc::new(ServiceDescriptor {
                 interface: "a.B".into(),
                 version: None,
                 group: None,
@@ -165,11 +165,11 @@ mod test_support {
                     rust_name: "m",
                 }],
             }),
-            version: None,
-            group: None,
-            application: "test".into(),
+            None,
+            None,
+            "test".into(),
             settings,
-        };
+        );
         Invocation {
             target: Arc::new(target),
             method_index: 0,
@@ -179,7 +179,7 @@ mod test_support {
             },
             attachments: Attachments::new(),
             invoker: None,
-            tried: Arc::new(Mutex::new(Vec::new())),
+            tried: None,
         }
     }
 
