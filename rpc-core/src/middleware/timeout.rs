@@ -1,9 +1,12 @@
-use std::task::{Context, Poll};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+use std::time::Duration;
 
 use tower::{Layer, Service};
 
-use super::ResponseFuture;
-use crate::client::invocation::Invocation;
+use crate::client::invocation::{Invocation, ServiceTarget};
 use crate::codec::body::DecodedResponse;
 use crate::error::RpcError;
 
@@ -36,7 +39,7 @@ where
 {
     type Response = DecodedResponse;
     type Error = RpcError;
-    type Future = ResponseFuture<Result<DecodedResponse, RpcError>>;
+    type Future = TimeoutFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), RpcError>> {
         self.inner.poll_ready(cx)
@@ -52,14 +55,45 @@ where
         invocation.attachments.extend_shared(&attachment);
         let target = invocation.target.clone();
         let method_index = invocation.method_index;
-        let future = tokio::time::timeout(timeout, self.inner.call(invocation));
-        Box::pin(async move {
-            future.await.unwrap_or_else(|_| {
-                Err(RpcError::Timeout {
-                    method: target.descriptor.methods[method_index].name.clone(),
-                    elapsed: timeout,
-                })
-            })
+        TimeoutFuture {
+            inner: tokio::time::timeout(timeout, self.inner.call(invocation)),
+            target,
+            method_index,
+            timeout,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of one attempt under [`Timeout`]: the inner response, or
+    /// [`RpcError::Timeout`] once the attempt's time is up. A named future rather than a
+    /// boxed one, so the layer costs no allocation per call.
+    #[derive(Debug)]
+    pub struct TimeoutFuture<F> {
+        #[pin]
+        inner: tokio::time::Timeout<F>,
+        target: Arc<ServiceTarget>,
+        method_index: usize,
+        timeout: Duration,
+    }
+}
+
+impl<F> Future for TimeoutFuture<F>
+where
+    F: Future<Output = Result<DecodedResponse, RpcError>>,
+{
+    type Output = Result<DecodedResponse, RpcError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        Poll::Ready(match ready!(this.inner.poll(cx)) {
+            Ok(result) => result,
+            Err(_) => Err(RpcError::Timeout {
+                method: this.target.descriptor.methods[*this.method_index]
+                    .name
+                    .clone(),
+                elapsed: *this.timeout,
+            }),
         })
     }
 }
