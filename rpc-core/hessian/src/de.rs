@@ -13,6 +13,7 @@
 //!   class definitions are read iteratively, so no input can overflow the stack.
 //! - No allocation is sized from a length prefix beyond the bytes that remain.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
@@ -140,6 +141,13 @@ impl<'de> Text<'de> {
             Text::Owned(s) => s,
         }
     }
+
+    fn into_cow(self) -> Cow<'de, str> {
+        match self {
+            Text::Borrowed(s) => Cow::Borrowed(s),
+            Text::Owned(s) => Cow::Owned(s),
+        }
+    }
 }
 
 enum Bytes<'de> {
@@ -250,6 +258,59 @@ impl<'de> Deserializer<'de> {
     /// right; allocates nothing for strings and binaries.
     pub fn skip_value(&mut self) -> Result<()> {
         self.skip()
+    }
+
+    /// Walks the map that is the next value, handing `visit` every entry whose key is a
+    /// string, with the value when that is a string too (`None` for any other value,
+    /// which is skipped). Entries with other keys are skipped. Strings are borrowed
+    /// from the input whenever their wire form allows, so a `Map<String, String>` of
+    /// single-chunk strings is walked without allocating.
+    ///
+    /// Returns `Ok(false)`, having skipped it, when the next value is not a map.
+    /// Accepts exactly the inputs [`read_value`](Self::read_value) accepts, and leaves
+    /// the class-definition, type and reference tables as it would: it is a cheap way
+    /// to look up a few keys of a Dubbo attachments map without building a [`Value`].
+    pub fn visit_str_map(
+        &mut self,
+        mut visit: impl FnMut(&str, Option<Cow<'de, str>>),
+    ) -> Result<bool> {
+        let (tag, at) = self.next_tag()?;
+        if !matches!(tag, BC_MAP_UNTYPED | BC_MAP) {
+            self.skip_tagged(tag, at)?;
+            return Ok(false);
+        }
+        // The same steps as `value_tagged` for a map, so the tables end up the same.
+        if tag == BC_MAP {
+            self.type_index()?;
+        }
+        let r = self.add_ref(at);
+        self.enter(at)?;
+        while !self.at_end_marker()? {
+            match self.str_or_skip()? {
+                Some(key) => {
+                    let value = self.str_or_skip()?;
+                    visit(&key, value);
+                }
+                None => self.skip()?,
+            }
+        }
+        self.leave();
+        self.ref_done(r);
+        Ok(true)
+    }
+
+    /// Reads the next value when it is a string; skips it otherwise.
+    fn str_or_skip(&mut self) -> Result<Option<Cow<'de, str>>> {
+        let (tag, at) = self.next_tag()?;
+        match tag {
+            0x00..=0x1f | 0x30..=0x33 | BC_STRING | BC_STRING_CHUNK => {
+                Ok(Some(self.text(tag, at)?.into_cow()))
+            }
+            _ => {
+                self.skip_tagged(tag, at)?;
+                Ok(None)
+            }
+        }
     }
 
     // ---- low level -------------------------------------------------------------
