@@ -88,20 +88,11 @@ pub fn decode_request_head(body: &[u8]) -> Result<RequestHead<'_>, dubbo_hessian
         de.skip_value()?;
     }
     let end = de.position();
-    // Walking the map validates it as reading it would; a value that is not a map reads as
-    // no attachments, as `Attachments::from_value` has it.
-    let (mut group, mut generic) = (None, None);
-    de.visit_str_map(|key, value| {
-        // `Attachments::get` finds the first of duplicate keys.
-        let slot = match key {
-            "group" => &mut group,
-            "generic" => &mut generic,
-            _ => return,
-        };
-        if slot.is_none() {
-            *slot = Some(value);
-        }
-    })?;
+    // Searching the map validates it as reading it would; a value that is not a map reads
+    // as no attachments, as `Attachments::from_value` has it.
+    let [group, generic] = de
+        .lookup_str_map(["group", "generic"])?
+        .unwrap_or_default();
     Ok(RequestHead {
         dubbo_version,
         path,
