@@ -109,7 +109,10 @@ fn attachments_are_walked_with_borrowed_strings() {
     assert!(matches!(&found[0], Some(Some(Cow::Borrowed("g1")))));
     assert!(matches!(&found[1], Some(Some(Cow::Borrowed("3000")))));
     assert!(found[2].is_none());
-    assert!(matches!(&found[3], Some(Some(Cow::Borrowed("org.example.Greeter")))));
+    assert!(matches!(
+        &found[3],
+        Some(Some(Cow::Borrowed("org.example.Greeter")))
+    ));
 }
 
 #[test]
@@ -138,13 +141,21 @@ fn other_values_and_keys_are_skipped() {
     let (read, walked) = both_ways(&bytes, ["a", "b", "c", "x"]);
     assert_eq!(read, walked);
     let (found, _, rest) = walked.unwrap();
-    assert_eq!(found.unwrap(), [Some(None), Some(None), Some(Some(long)), None]);
+    assert_eq!(
+        found.unwrap(),
+        [Some(None), Some(None), Some(Some(long)), None]
+    );
     assert_eq!(rest.len(), 1);
 }
 
 #[test]
 fn a_value_that_is_not_a_map_is_skipped() {
-    for bytes in [vec![b'N'], vec![0x91], b"\x03abc".to_vec(), vec![0x79, 0x91]] {
+    for bytes in [
+        vec![b'N'],
+        vec![0x91],
+        b"\x03abc".to_vec(),
+        vec![0x79, 0x91],
+    ] {
         let mut de = Deserializer::new(&bytes);
         assert!(de.lookup_str_map(["a"]).unwrap().is_none());
         assert!(de.is_end(), "{bytes:02x?}");

@@ -443,7 +443,13 @@ mod tests {
             ty: Some("[org.example.User".into()),
             items: vec![Value::Object {
                 class: "org.example.User".into(),
-                fields: vec![("name".into(), Value::Map { ty: None, entries: vec![] })],
+                fields: vec![(
+                    "name".into(),
+                    Value::Map {
+                        ty: None,
+                        entries: vec![],
+                    },
+                )],
             }],
         };
         let body = encode_value_response(&value, true).unwrap();

@@ -77,7 +77,8 @@ pub fn decode_request_head(body: &[u8]) -> Result<RequestHead<'_>, dubbo_hessian
         .map(|s| s.0)
         .filter(|v| !(v.is_empty() || v == "0.0.0" || v == "*"));
     let method = Str::deserialize(&mut de)?.0;
-    let parameter_types = Option::<Str<'_>>::deserialize(&mut de)?.map_or(Cow::Borrowed(""), |s| s.0);
+    let parameter_types =
+        Option::<Str<'_>>::deserialize(&mut de)?.map_or(Cow::Borrowed(""), |s| s.0);
     let start = de.position();
     let parameter_count = body::count_parameters(&parameter_types).ok_or_else(|| {
         <dubbo_hessian2::Error as serde::de::Error>::custom(format!(
@@ -90,9 +91,7 @@ pub fn decode_request_head(body: &[u8]) -> Result<RequestHead<'_>, dubbo_hessian
     let end = de.position();
     // Searching the map validates it as reading it would; a value that is not a map reads
     // as no attachments, as `Attachments::from_value` has it.
-    let [group, generic] = de
-        .lookup_str_map(["group", "generic"])?
-        .unwrap_or_default();
+    let [group, generic] = de.lookup_str_map(["group", "generic"])?.unwrap_or_default();
     Ok(RequestHead {
         dubbo_version,
         path,
@@ -201,8 +200,12 @@ impl RequestAttachments {
 
     /// The attachments, decoded now if this is the first time.
     pub fn get(&self) -> &Attachments {
-        self.decoded
-            .get_or_init(|| self.raw.as_ref().map(RawAttachments::decode).unwrap_or_default())
+        self.decoded.get_or_init(|| {
+            self.raw
+                .as_ref()
+                .map(RawAttachments::decode)
+                .unwrap_or_default()
+        })
     }
 }
 
@@ -299,7 +302,12 @@ mod tests {
             &standard_attachments(),
         );
         let head = assert_same_as_owned(&body);
-        for s in [&head.dubbo_version, &head.path, &head.method, &head.parameter_types] {
+        for s in [
+            &head.dubbo_version,
+            &head.path,
+            &head.method,
+            &head.parameter_types,
+        ] {
             assert!(matches!(s, Cow::Borrowed(_)), "{s:?}");
         }
         assert!(matches!(head.version, Some(Cow::Borrowed("1.0.0"))));
