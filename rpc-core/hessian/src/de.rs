@@ -13,6 +13,7 @@
 //!   class definitions are read iteratively, so no input can overflow the stack.
 //! - No allocation is sized from a length prefix beyond the bytes that remain.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
@@ -140,6 +141,13 @@ impl<'de> Text<'de> {
             Text::Owned(s) => s,
         }
     }
+
+    fn into_cow(self) -> Cow<'de, str> {
+        match self {
+            Text::Borrowed(s) => Cow::Borrowed(s),
+            Text::Owned(s) => Cow::Owned(s),
+        }
+    }
 }
 
 enum Bytes<'de> {
@@ -250,6 +258,80 @@ impl<'de> Deserializer<'de> {
     /// right; allocates nothing for strings and binaries.
     pub fn skip_value(&mut self) -> Result<()> {
         self.skip()
+    }
+
+    /// Looks up `keys` in the map that is the next value, reading it to its end: for
+    /// each key, the value of its first entry when that is a string (`Some(Some(_))`),
+    /// `Some(None)` when that value is something else, `None` when no entry has the
+    /// key. Strings are borrowed from the input whenever their wire form allows; keys
+    /// that are not strings, and the values of other keys, are skipped. So a
+    /// `Map<String, String>` (Dubbo's attachments) is searched without allocating.
+    ///
+    /// Returns `Ok(None)`, having skipped it, when the next value is not a map.
+    /// Accepts exactly the inputs [`read_value`](Self::read_value) accepts and leaves
+    /// the class-definition, type and reference tables as it would.
+    #[allow(clippy::type_complexity)]
+    pub fn lookup_str_map<const N: usize>(
+        &mut self,
+        keys: [&str; N],
+    ) -> Result<Option<[Option<Option<Cow<'de, str>>>; N]>> {
+        let (tag, at) = self.next_tag()?;
+        if !matches!(tag, BC_MAP_UNTYPED | BC_MAP) {
+            self.skip_tagged(tag, at)?;
+            return Ok(None);
+        }
+        // The same steps as `value_tagged` for a map, so the tables end up the same.
+        if tag == BC_MAP {
+            self.type_index()?;
+        }
+        let r = self.add_ref(at);
+        self.enter(at)?;
+        let mut found = [const { None }; N];
+        while !self.at_end_marker()? {
+            let wanted = match self.key_or_skip()? {
+                Some(key) => keys.iter().position(|k| k.as_bytes() == &*key),
+                None => None,
+            };
+            match wanted {
+                Some(i) if found[i].is_none() => {
+                    let (tag, at) = self.next_tag()?;
+                    found[i] = Some(match tag {
+                        0x00..=0x1f | 0x30..=0x33 | BC_STRING | BC_STRING_CHUNK => {
+                            Some(self.text(tag, at)?.into_cow())
+                        }
+                        _ => {
+                            self.skip_tagged(tag, at)?;
+                            None
+                        }
+                    });
+                }
+                _ => self.skip()?,
+            }
+        }
+        self.leave();
+        self.ref_done(r);
+        Ok(Some(found))
+    }
+
+    /// Reads the next value as a map key: its UTF-8 bytes when it is a string (validated
+    /// as `text` validates), `None` (skipped) otherwise.
+    fn key_or_skip(&mut self) -> Result<Option<Cow<'de, [u8]>>> {
+        let (tag, at) = self.next_tag()?;
+        match tag {
+            0x00..=0x1f | 0x30..=0x33 | BC_STRING | BC_STRING_CHUNK => {
+                if let Some(bytes) = self.ascii_text(tag) {
+                    return Ok(Some(Cow::Borrowed(bytes)));
+                }
+                Ok(Some(match self.text(tag, at)? {
+                    Text::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+                    Text::Owned(s) => Cow::Owned(s.into_bytes()),
+                }))
+            }
+            _ => {
+                self.skip_tagged(tag, at)?;
+                Ok(None)
+            }
+        }
     }
 
     // ---- low level -------------------------------------------------------------
@@ -438,27 +520,38 @@ impl<'de> Deserializer<'de> {
         Ok((p, simple))
     }
 
-    /// Reads a string whose first chunk tag (already consumed) is `tag`.
+    /// The common case of a string whose first chunk tag (already consumed) is `tag`: one
+    /// final chunk of ASCII, consumed and returned as bytes (ASCII needs no further
+    /// validation). `None`, with nothing consumed, for any other string.
     #[inline]
-    fn text(&mut self, tag: u8, at: usize) -> Result<Text<'de>> {
-        // Fast path for the common case: one final chunk of ASCII.
+    fn ascii_text(&mut self, tag: u8) -> Option<&'de [u8]> {
         let (units, hdr) = match tag {
             0x00..=0x1f => (usize::from(tag), 0),
-            0x30..=0x33 => match self.input.get(self.pos) {
-                Some(&b) => ((usize::from(tag - 0x30) << 8) | usize::from(b), 1),
-                None => return Err(self.eof()),
-            },
-            _ => return self.text_chunks(tag, at),
+            0x30..=0x33 => (
+                (usize::from(tag - 0x30) << 8) | usize::from(*self.input.get(self.pos)?),
+                1,
+            ),
+            _ => return None,
         };
         let start = self.pos + hdr;
         let input: &'de [u8] = self.input;
-        if let Some(bytes) = input.get(start..start + units) {
-            if bytes.is_ascii() {
-                if let Ok(s) = std::str::from_utf8(bytes) {
-                    self.pos = start + units;
-                    return Ok(Text::Borrowed(s));
-                }
+        let bytes = input.get(start..start + units)?;
+        if !bytes.is_ascii() {
+            return None;
+        }
+        self.pos = start + units;
+        Some(bytes)
+    }
+
+    /// Reads a string whose first chunk tag (already consumed) is `tag`.
+    #[inline]
+    fn text(&mut self, tag: u8, at: usize) -> Result<Text<'de>> {
+        let pos = self.pos;
+        if let Some(bytes) = self.ascii_text(tag) {
+            if let Ok(s) = std::str::from_utf8(bytes) {
+                return Ok(Text::Borrowed(s));
             }
+            self.pos = pos;
         }
         self.text_chunks(tag, at)
     }
@@ -885,7 +978,11 @@ impl<'de> Deserializer<'de> {
             BC_DATE_MINUTE => {
                 self.take(4)?;
             }
-            0x00..=0x1f | 0x30..=0x33 | BC_STRING | BC_STRING_CHUNK => self.skip_text(tag, at)?,
+            0x00..=0x1f | 0x30..=0x33 | BC_STRING | BC_STRING_CHUNK => {
+                if self.ascii_text(tag).is_none() {
+                    self.skip_text(tag, at)?;
+                }
+            }
             0x20..=0x2f | 0x34..=0x37 | BC_BINARY | BC_BINARY_CHUNK => {
                 self.bytes(tag, at, true)?;
             }

@@ -208,33 +208,46 @@ pub fn decode_request(body: &[u8]) -> Result<DecodedRequest, dubbo_hessian2::Err
 
 /// Counts the parameters in a concatenated JVM descriptor string; `None` if it is malformed.
 pub fn count_parameters(desc: &str) -> Option<usize> {
-    split_parameters(desc).map(|v| v.len())
+    // Runs on every request: walks the descriptor without collecting it.
+    let mut count = 0;
+    let mut rest = desc;
+    while !rest.is_empty() {
+        rest = &rest[next_parameter_len(rest)?..];
+        count += 1;
+    }
+    Some(count)
 }
 
 /// Splits a concatenated JVM descriptor string into one descriptor per parameter.
 pub fn split_parameters(desc: &str) -> Option<Vec<&str>> {
-    let bytes = desc.as_bytes();
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let start = i;
-        while i < bytes.len() && bytes[i] == b'[' {
-            i += 1;
-        }
-        match bytes.get(i)? {
-            b'Z' | b'B' | b'C' | b'D' | b'F' | b'I' | b'J' | b'S' => i += 1,
-            b'L' => {
-                let semi = desc[i..].find(';')?;
-                if semi < 2 {
-                    return None;
-                }
-                i += semi + 1;
-            }
-            _ => return None,
-        }
-        out.push(&desc[start..i]);
+    let mut rest = desc;
+    while !rest.is_empty() {
+        let (first, tail) = rest.split_at(next_parameter_len(rest)?);
+        out.push(first);
+        rest = tail;
     }
     Some(out)
+}
+
+/// Length of the first descriptor of a non-empty `desc`; `None` if it is malformed.
+fn next_parameter_len(desc: &str) -> Option<usize> {
+    let bytes = desc.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() && bytes[i] == b'[' {
+        i += 1;
+    }
+    match bytes.get(i)? {
+        b'Z' | b'B' | b'C' | b'D' | b'F' | b'I' | b'J' | b'S' => Some(i + 1),
+        b'L' => {
+            let semi = bytes[i..].iter().position(|&b| b == b';')?;
+            if semi < 2 {
+                return None;
+            }
+            Some(i + semi + 1)
+        }
+        _ => None,
+    }
 }
 
 /// A decoded OK response body, with the value left undecoded for the typed caller.
@@ -296,11 +309,7 @@ pub fn encode_value_response<T: Serialize + ?Sized>(
 ) -> Result<Vec<u8>, dubbo_hessian2::Error> {
     let mut out = Vec::with_capacity(64);
     out.push(ResultFlag::Value.byte());
-    let state = {
-        let mut ser = Serializer::new(&mut out);
-        value.serialize(&mut ser)?;
-        ser.into_state()
-    };
+    value.serialize(&mut Serializer::new(&mut out))?;
     if out[1..] == [b'N'] {
         out.truncate(1);
         out[0] = if with_attachments {
@@ -312,7 +321,7 @@ pub fn encode_value_response<T: Serialize + ?Sized>(
         out[0] = ResultFlag::ValueWithAttachments.byte();
     }
     if with_attachments {
-        write_response_attachments(&mut out, state)?;
+        write_response_attachments(&mut out);
     }
     Ok(out)
 }
@@ -347,13 +356,9 @@ pub fn encode_exception_response(
             ),
         ],
     };
-    let state = {
-        let mut ser = Serializer::new(&mut out);
-        object.serialize(&mut ser)?;
-        ser.into_state()
-    };
+    object.serialize(&mut Serializer::new(&mut out))?;
     if with_attachments {
-        write_response_attachments(&mut out, state)?;
+        write_response_attachments(&mut out);
     }
     Ok(out)
 }
@@ -370,25 +375,21 @@ pub fn encode_throwable_response(
     } else {
         ResultFlag::Exception.byte()
     });
-    let state = {
-        let mut ser = Serializer::new(&mut out);
-        throwable.serialize(&mut ser)?;
-        ser.into_state()
-    };
+    throwable.serialize(&mut Serializer::new(&mut out))?;
     if with_attachments {
-        write_response_attachments(&mut out, state)?;
+        write_response_attachments(&mut out);
     }
     Ok(out)
 }
 
-fn write_response_attachments(
-    out: &mut Vec<u8>,
-    state: EncoderState,
-) -> Result<(), dubbo_hessian2::Error> {
-    let mut attachments = Attachments::new();
-    attachments.insert_str("dubbo", DUBBO_VERSION);
-    let mut ser = Serializer::resume(out, state);
-    AttachmentsRef(&attachments).serialize(&mut ser)
+/// The response attachments every OK response carries, `{"dubbo": "2.0.2"}`, encoded once.
+///
+/// A map takes a reference index but refers to nothing, and strings take no part in the
+/// tables, so these bytes are the same whatever the value before them wrote.
+const RESPONSE_ATTACHMENTS: &[u8] = b"H\x05dubbo\x052.0.2Z";
+
+fn write_response_attachments(out: &mut Vec<u8>) {
+    out.extend_from_slice(RESPONSE_ATTACHMENTS);
 }
 
 /// Encodes the body of a non-OK response: the error message as a Hessian string.
@@ -429,6 +430,11 @@ mod tests {
         assert_eq!(count_parameters("Ljava/lang/String"), None);
         assert_eq!(count_parameters("X"), None);
         assert_eq!(count_parameters("["), None);
+        assert_eq!(count_parameters("L;"), None);
+        assert_eq!(count_parameters("La;"), Some(1));
+        assert_eq!(count_parameters("[[I[Ljava/lang/Object;J"), Some(3));
+        assert_eq!(split_parameters("IJ").unwrap(), ["I", "J"]);
+        assert_eq!(split_parameters("I;"), None);
     }
 
     #[test]
@@ -442,6 +448,41 @@ mod tests {
         expected.extend_from_slice(b"2.0.2");
         expected.push(0x5a);
         assert_eq!(body, expected);
+    }
+
+    #[test]
+    fn pre_encoded_response_attachments_match_the_serializer() {
+        let mut attachments = Attachments::new();
+        attachments.insert_str("dubbo", DUBBO_VERSION);
+        let mut out = Vec::new();
+        AttachmentsRef(&attachments)
+            .serialize(&mut Serializer::new(&mut out))
+            .unwrap();
+        assert_eq!(out, RESPONSE_ATTACHMENTS);
+        // After a value holding a class definition, a type and references, too.
+        let value = Value::List {
+            ty: Some("[org.example.User".into()),
+            items: vec![Value::Object {
+                class: "org.example.User".into(),
+                fields: vec![(
+                    "name".into(),
+                    Value::Map {
+                        ty: None,
+                        entries: vec![],
+                    },
+                )],
+            }],
+        };
+        let body = encode_value_response(&value, true).unwrap();
+        let mut de = Deserializer::new(&body[1..]);
+        de.skip_value().unwrap();
+        let start = de.position() + 1;
+        assert_eq!(&body[start..], RESPONSE_ATTACHMENTS);
+        assert_eq!(
+            Attachments::from_value(de.read_value().unwrap()),
+            attachments
+        );
+        assert!(de.is_end());
     }
 
     #[test]

@@ -12,6 +12,7 @@
 pub mod body;
 mod error;
 pub mod header;
+pub mod request;
 
 use bytes::{Buf, Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};

@@ -24,11 +24,11 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use dubbo_hessian2::{Deserializer, Serializer, Value};
 use serde::Serialize;
 
-use crate::codec::body::{self, DecodedRequest, DecodedResponse};
+use crate::codec::body::{self, DecodedResponse};
+use crate::codec::request::RequestAttachments;
 use crate::error::JavaException;
 use crate::server::handler::{BoxFuture, ServerCall, ServerReply, ServiceHandler};
 use crate::status::StatusCode;
@@ -50,25 +50,22 @@ fn service_error(message: String) -> BoxFuture<ServerReply> {
     )))
 }
 
-/// Handles a generic call on a typed service.
+/// Handles a generic call on a typed service; `args` are the encoded arguments of
+/// `$invoke` and `generic` the call's `generic` attachment (`"true"` when absent).
 pub(super) fn invoke(
     handler: Arc<dyn ServiceHandler>,
-    body: Bytes,
-    request: DecodedRequest,
+    args: &[u8],
+    generic: String,
+    attachments: RequestAttachments,
     with_attachments: bool,
 ) -> BoxFuture<ServerReply> {
-    let generic = request
-        .attachments
-        .get_str("generic")
-        .unwrap_or("true")
-        .to_owned();
     if !matches!(generic.as_str(), "" | "true" | "raw.return") {
         return service_error(format!(
             "org.apache.dubbo.rpc.RpcException: Generic serialization [{generic}] is not \
              supported by this provider (only true and raw.return)"
         ));
     }
-    let mut de = Deserializer::new(&body[request.args.clone()]);
+    let mut de = Deserializer::new(args);
     let mut raw = Vec::with_capacity(3);
     for _ in 0..3 {
         match de.read_value() {
@@ -135,11 +132,11 @@ pub(super) fn invoke(
         }
     }
     let len = encoded.len();
-    let call = ServerCall::new(
+    let call = ServerCall::with_request_attachments(
         index,
         encoded.into(),
         0..len,
-        request.attachments,
+        attachments,
         with_attachments,
     );
     let reply = handler.call(call);

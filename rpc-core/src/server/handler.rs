@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::attachments::Attachments;
 use crate::codec::body;
+use crate::codec::request::RequestAttachments;
 use crate::error::{JavaException, RpcError};
 use crate::service::ServiceDescriptor;
 use crate::status::StatusCode;
@@ -36,7 +37,7 @@ pub struct ServerCall {
     method_index: usize,
     body: Bytes,
     args: std::ops::Range<usize>,
-    attachments: Attachments,
+    attachments: RequestAttachments,
     response_attachments: bool,
 }
 
@@ -47,6 +48,24 @@ impl ServerCall {
         body: Bytes,
         args: std::ops::Range<usize>,
         attachments: Attachments,
+        response_attachments: bool,
+    ) -> Self {
+        Self::with_request_attachments(
+            method_index,
+            body,
+            args,
+            RequestAttachments::decoded(attachments),
+            response_attachments,
+        )
+    }
+
+    /// A call like [`ServerCall::new`] whose attachments may still be undecoded: the router
+    /// passes them this way so that calls whose handler never reads them never decode them.
+    pub fn with_request_attachments(
+        method_index: usize,
+        body: Bytes,
+        args: std::ops::Range<usize>,
+        attachments: RequestAttachments,
         response_attachments: bool,
     ) -> Self {
         ServerCall {
@@ -63,9 +82,9 @@ impl ServerCall {
         self.method_index
     }
 
-    /// The request's attachments.
+    /// The request's attachments, decoded on first use.
     pub fn attachments(&self) -> &Attachments {
-        &self.attachments
+        self.attachments.get()
     }
 
     /// A decoder over the argument values, in declaration order.

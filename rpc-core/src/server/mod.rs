@@ -14,7 +14,9 @@ pub mod handler;
 pub(crate) mod router;
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -273,13 +275,16 @@ impl ServerBuilder {
             idle_timeout: self.idle_timeout,
         };
         let exported: Vec<Exported> = self.router.exports().cloned().collect();
-        let mut stack = ProviderStack::new(ProviderService {
-            router: Arc::new(self.router),
+        let router = Arc::new(self.router);
+        let dispatch = Arc::new(if self.layers.is_empty() {
+            RouterDispatch::Router(router)
+        } else {
+            let mut stack = ProviderStack::new(ProviderService { router });
+            for layer in self.layers {
+                stack = layer(stack);
+            }
+            RouterDispatch::Stack(stack)
         });
-        for layer in self.layers {
-            stack = layer(stack);
-        }
-        let dispatch = Arc::new(RouterDispatch(stack));
         let task = tokio::spawn(accept_loop(
             listener,
             dispatch,
@@ -340,29 +345,58 @@ pub struct ProviderService {
 impl Service<Bytes> for ProviderService {
     type Response = ServerReply;
     type Error = Infallible;
-    type Future = BoxFuture<Result<ServerReply, Infallible>>;
+    type Future = ProviderFuture;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, body: Bytes) -> Self::Future {
-        let reply = self.router.dispatch(body);
-        Box::pin(async move { Ok(reply.await) })
+        ProviderFuture(self.router.dispatch(body))
     }
 }
 
-struct RouterDispatch(ProviderStack);
+/// The future of [`ProviderService`]: the handler's reply (which cannot fail), without
+/// boxing it a second time.
+pub struct ProviderFuture(BoxFuture<ServerReply>);
+
+impl Future for ProviderFuture {
+    type Output = Result<ServerReply, Infallible>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.0.as_mut().poll(cx).map(Ok)
+    }
+}
+
+impl std::fmt::Debug for ProviderFuture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProviderFuture")
+    }
+}
+
+/// Hands request bodies from the transport to the provider side.
+enum RouterDispatch {
+    /// No layers: the router itself, called directly. The tower stack would add a service
+    /// clone and three boxed futures to every request for nothing.
+    Router(Arc<Router>),
+    /// The layers around the router.
+    Stack(ProviderStack),
+}
 
 impl Dispatch for RouterDispatch {
     fn dispatch(&self, body: Bytes) -> BoxFuture<ServerReply> {
-        let service = self.0.clone();
-        Box::pin(async move {
-            match service.oneshot(body).await {
-                Ok(reply) => reply,
-                Err(never) => match never {},
+        match self {
+            RouterDispatch::Router(router) => router.dispatch(body),
+            RouterDispatch::Stack(stack) => {
+                let service = stack.clone();
+                Box::pin(async move {
+                    match service.oneshot(body).await {
+                        Ok(reply) => reply,
+                        Err(never) => match never {},
+                    }
+                })
             }
-        })
+        }
     }
 }
 

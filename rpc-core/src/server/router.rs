@@ -3,12 +3,15 @@
 //! parameter descriptor.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Range;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use dubbo_hessian2::{Deserializer, Value};
 
-use crate::codec::body::{self, DecodedRequest};
+use crate::codec::body;
+use crate::codec::request::{decode_request_head, RequestAttachments, RequestHead};
 use crate::server::handler::{BoxFuture, ServerCall, ServerReply, ServiceHandler};
 use crate::status::StatusCode;
 
@@ -74,8 +77,9 @@ fn service_key(
 /// The table of exported services of one server.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Router {
-    /// (interface, version) → the exports of that key, one per group.
-    services: HashMap<(String, Option<String>), Vec<Exported>>,
+    /// interface → its exports, one per version and group. Looked up by the request's path
+    /// without copying it; the handful of exports of one interface are scanned.
+    services: HashMap<String, Vec<Exported>, BuildHasherDefault<WordHasher>>,
     port: u16,
 }
 
@@ -85,10 +89,7 @@ impl Router {
     }
 
     pub(crate) fn add(&mut self, exported: Exported) {
-        let key = (
-            exported.handler.descriptor().interface.clone(),
-            exported.version.clone(),
-        );
+        let key = exported.handler.descriptor().interface.clone();
         self.services.entry(key).or_default().push(exported);
     }
 
@@ -96,9 +97,17 @@ impl Router {
         self.services.values().flatten()
     }
 
+    /// The export of `path:version` in `group`.
+    fn find(&self, path: &str, version: Option<&str>, group: Option<&str>) -> Option<&Exported> {
+        self.services
+            .get(path)?
+            .iter()
+            .find(|e| e.version.as_deref() == version && e.group.as_deref() == group)
+    }
+
     /// Handles one request body; never fails: every outcome is a reply.
     pub(crate) fn dispatch(&self, body: Bytes) -> BoxFuture<ServerReply> {
-        let request = match body::decode_request(&body) {
+        let head = match decode_request_head(&body) {
             Ok(r) => r,
             Err(e) => {
                 return ready(ServerReply::error(
@@ -107,50 +116,45 @@ impl Router {
                 ))
             }
         };
-        let Some(candidates) = self
-            .services
-            .get(&(request.path.clone(), request.version.clone()))
-        else {
-            return ready(self.not_found(&request));
+        let Some(exported) = self.find(&head.path, head.version.as_deref(), head.group()) else {
+            return ready(self.not_found(&head));
         };
-        let group = request.group();
-        let Some(exported) = candidates.iter().find(|e| e.group.as_deref() == group) else {
-            return ready(self.not_found(&request));
-        };
-        let with_attachments = request.supports_response_attachments();
-        if request.method == ECHO_METHOD && request.parameter_types == ECHO_DESCRIPTOR {
-            return ready(echo(&body, &request, with_attachments));
+        let with_attachments = head.supports_response_attachments();
+        if head.method == ECHO_METHOD && head.parameter_types == ECHO_DESCRIPTOR {
+            return ready(echo(&body, head.args, with_attachments));
         }
         let descriptor = exported.handler.descriptor();
-        if generic::is_generic_call(&request.method, &request.parameter_types)
-            && descriptor
-                .find_method(&request.method, &request.parameter_types)
-                .is_none()
-        {
-            return generic::invoke(exported.handler.clone(), body, request, with_attachments);
+        let method = descriptor.find_method(&head.method, &head.parameter_types);
+        if method.is_none() && generic::is_generic_call(&head.method, &head.parameter_types) {
+            let generic = head.generic().unwrap_or("true").to_owned();
+            let attachments = RequestAttachments::from_body(body.clone(), &head);
+            return generic::invoke(
+                exported.handler.clone(),
+                &body[head.args.clone()],
+                generic,
+                attachments,
+                with_attachments,
+            );
         }
-        let Some(index) = descriptor.find_method(&request.method, &request.parameter_types) else {
+        let Some(index) = method else {
             return ready(ServerReply::error(
                 StatusCode::BAD_REQUEST,
                 &format!(
                     "Fail to decode request due to: java.lang.IllegalArgumentException: \
                      Service not found:{}, {} (parameter types {:?})",
-                    request.path, request.method, request.parameter_types
+                    head.path, head.method, head.parameter_types
                 ),
             ));
         };
-        let call = ServerCall::new(
-            index,
-            body,
-            request.args,
-            request.attachments,
-            with_attachments,
-        );
+        let attachments = RequestAttachments::from_body(body.clone(), &head);
+        let args = head.args;
+        let call =
+            ServerCall::with_request_attachments(index, body, args, attachments, with_attachments);
         exported.handler.call(call)
     }
 
     /// Java's status-70 reply for a missing exporter.
-    fn not_found(&self, request: &DecodedRequest) -> ServerReply {
+    fn not_found(&self, request: &RequestHead<'_>) -> ServerReply {
         let wanted = service_key(
             request.group(),
             &request.path,
@@ -171,13 +175,45 @@ impl Router {
     }
 }
 
+/// The word-at-a-time hash of rustc's `FxHasher`: the table is keyed by a few interface
+/// names fixed at startup, so SipHash's flooding resistance buys nothing here, and this
+/// hashes a 30-byte name in four multiplications.
+#[derive(Debug, Clone, Copy, Default)]
+struct WordHasher(u64);
+
+impl WordHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let mut last = [0; 8];
+        last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        self.add(u64::from_le_bytes(last));
+    }
+}
+
 fn ready(reply: ServerReply) -> BoxFuture<ServerReply> {
     Box::pin(std::future::ready(reply))
 }
 
 /// `$echo(Object)`: answer with the argument, whatever it is.
-fn echo(body: &Bytes, request: &DecodedRequest, with_attachments: bool) -> ServerReply {
-    let mut de = Deserializer::new(&body[request.args.clone()]);
+fn echo(body: &Bytes, args: Range<usize>, with_attachments: bool) -> ServerReply {
+    let mut de = Deserializer::new(&body[args]);
     let value: Value = match de.read_value() {
         Ok(v) => v,
         Err(e) => {
