@@ -119,19 +119,6 @@ pub fn encode_request_tail(
     attachments.encode(&mut ser)
 }
 
-struct AttachmentsRef<'a>(&'a Attachments);
-
-impl Serialize for AttachmentsRef<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in self.0.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-
 /// The fixed part of a decoded request body, plus where its arguments lie.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DecodedRequest {
@@ -455,9 +442,7 @@ mod tests {
         let mut attachments = Attachments::new();
         attachments.insert_str("dubbo", DUBBO_VERSION);
         let mut out = Vec::new();
-        AttachmentsRef(&attachments)
-            .serialize(&mut Serializer::new(&mut out))
-            .unwrap();
+        attachments.encode(&mut Serializer::new(&mut out)).unwrap();
         assert_eq!(out, RESPONSE_ATTACHMENTS);
         // After a value holding a class definition, a type and references, too.
         let value = Value::List {
