@@ -9,7 +9,7 @@ use tower::Service;
 
 use crate::client::invocation::{Invocation, TriedProviders};
 use crate::cluster::directory::Directory;
-use crate::cluster::invoker::Invoker;
+use crate::cluster::invoker::{CallFuture, Invoker};
 use crate::cluster::loadbalance::{self, LoadBalance};
 use crate::codec::body::DecodedResponse;
 use crate::error::RpcError;
@@ -132,22 +132,23 @@ pub struct Invoke;
 impl Service<Invocation> for Invoke {
     type Response = DecodedResponse;
     type Error = RpcError;
-    type Future = crate::middleware::ResponseFuture<Result<DecodedResponse, RpcError>>;
+    type Future = futures_util::future::Either<
+        CallFuture,
+        std::future::Ready<Result<DecodedResponse, RpcError>>,
+    >;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), RpcError>> {
         Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, invocation: Invocation) -> Self::Future {
-        // Encoding happens here, synchronously, so the future holds only the frame and not
-        // the whole invocation.
-        let Some(invoker) = invocation.invoker.clone() else {
-            let service = invocation.target.service_key();
-            return Box::pin(std::future::ready(Err(RpcError::NoProvider { service })));
-        };
-        match invoker.encode(&invocation) {
-            Ok((id, frame)) => Box::pin(async move { invoker.send(id, frame).await }),
-            Err(e) => Box::pin(std::future::ready(Err(e))),
+        use futures_util::future::Either;
+        // The request is encoded and queued here, synchronously; the future only waits.
+        match &invocation.invoker {
+            Some(invoker) => Either::Left(invoker.call(&invocation)),
+            None => Either::Right(std::future::ready(Err(RpcError::NoProvider {
+                service: invocation.target.service_key(),
+            }))),
         }
     }
 }

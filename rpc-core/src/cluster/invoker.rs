@@ -2,21 +2,22 @@
 //! statistics load balancers use.
 
 use std::borrow::Cow;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-use bytes::Bytes;
 
 use crate::client::invocation::{Invocation, ServiceTarget};
 use crate::client::settings::ResolvedSettings;
 use crate::codec::body::{self, DecodedResponse};
-use crate::codec::{Header, HEADER_LEN};
+use crate::codec::Frame;
 use crate::error::RpcError;
 use crate::transport::client::{
-    decode_response_frame, ConnectionConfig, ConnectionHandle, ConnectionPool,
+    decode_response_frame, Connection, ConnectionConfig, ConnectionHandle, ConnectionPool,
+    PendingResponse,
 };
-use crate::transport::next_request_id;
 use crate::url::Url;
 
 /// Java's default provider weight.
@@ -210,62 +211,130 @@ impl Invoker {
         }
     }
 
-    /// Sends the invocation to this provider and waits for the response. No timeout here:
-    /// the timeout layer wraps this call.
-    pub async fn invoke(&self, invocation: &Invocation) -> Result<DecodedResponse, RpcError> {
-        let (id, frame) = self.encode(invocation)?;
-        self.send(id, frame).await
+    /// Sends the invocation to this provider; the future resolves to the response. No
+    /// timeout here: the timeout layer wraps this call.
+    ///
+    /// On a live connection the request is encoded and queued before this returns, and the
+    /// future only waits for the answer; connecting first (rare) happens inside the future.
+    pub fn call(self: &Arc<Self>, invocation: &Invocation) -> CallFuture {
+        let state = match self.connection.live() {
+            Some(connection) => match self.start(&connection, invocation) {
+                Ok(waiting) => waiting,
+                Err(e) => CallState::Failed(Some(e)),
+            },
+            None => {
+                let (invoker, invocation) = (self.clone(), invocation.clone());
+                CallState::Connecting(Box::pin(async move {
+                    let connection = invoker.connection.get().await?;
+                    match invoker.start(&connection, &invocation)? {
+                        CallState::Waiting { response, active } => finish(response.await, &active),
+                        _ => unreachable!("start only returns Waiting"),
+                    }
+                }))
+            }
+        };
+        CallFuture { state }
     }
 
-    /// Encodes the request frame of `invocation` for this provider: its request id and bytes.
-    /// Fails if the body exceeds the provider's `payload` limit (Java fails such a request
-    /// locally and never sends it).
-    pub fn encode(&self, invocation: &Invocation) -> Result<(u64, Bytes), RpcError> {
-        let id = next_request_id();
-        // The frame is built in one buffer: header room first, the body after it (the
-        // method's head encoded once per client, the arguments encoded once per call), then
-        // the header filled in; no second copy of the body.
+    fn start(
+        self: &Arc<Self>,
+        connection: &Connection,
+        invocation: &Invocation,
+    ) -> Result<CallState, RpcError> {
         let head = invocation.target.request_head(invocation.method_index);
-        let mut frame =
-            Vec::with_capacity(HEADER_LEN + head.len() + 160 + invocation.args.bytes.len());
-        frame.resize(HEADER_LEN, 0);
-        frame.extend_from_slice(head);
-        body::encode_request_tail(&mut frame, &invocation.args, &invocation.attachments)?;
-        let body_len = frame.len() - HEADER_LEN;
-        if body_len > self.max_payload {
-            return Err(RpcError::PayloadTooLarge {
-                size: body_len,
-                limit: self.max_payload,
-            });
-        }
-        Header::request(id, body_len as u32).write(&mut &mut frame[..HEADER_LEN]);
-        Ok((id, Bytes::from(frame)))
-    }
-
-    /// Sends a frame made by [`encode`](Self::encode) and waits for its response.
-    pub async fn send(&self, id: u64, frame: Bytes) -> Result<DecodedResponse, RpcError> {
-        let connection = self.connection.get().await?;
+        let response = connection.start_request(self.max_payload, |frame| {
+            // The method's head was encoded once per client, the arguments once per call.
+            frame.extend_from_slice(head);
+            body::encode_request_tail(frame, &invocation.args, &invocation.attachments)?;
+            Ok(())
+        })?;
         self.active.fetch_add(1, Ordering::Relaxed);
-        let _active = ActiveGuard(&self.active);
         let started = self
             .latency_tracked
             .load(Ordering::Relaxed)
             .then(Instant::now);
-        let response = connection.send_request(id, frame).await?;
-        let result = decode_response_frame(response);
-        if let (Ok(_), Some(started)) = (&result, started) {
-            self.succeeded.fetch_add(1, Ordering::Relaxed);
-            self.succeeded_elapsed_micros
-                .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
-        }
-        result
+        Ok(CallState::Waiting {
+            response,
+            active: ActiveCall {
+                invoker: self.clone(),
+                started,
+            },
+        })
     }
 }
 
-struct ActiveGuard<'a>(&'a AtomicUsize);
+/// The future of [`Invoker::call`]: a named type rather than a boxed one, so the common path
+/// (connected provider) allocates nothing for it.
+#[derive(Debug)]
+pub struct CallFuture {
+    state: CallState,
+}
 
-impl Drop for ActiveGuard<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+enum CallState {
+    /// Failed before anything was sent.
+    Failed(Option<RpcError>),
+    /// Connecting first.
+    Connecting(Pin<Box<dyn Future<Output = Result<DecodedResponse, RpcError>> + Send>>),
+    /// Sent; waiting for the response.
+    Waiting {
+        response: PendingResponse,
+        active: ActiveCall,
+    },
+}
+
+impl std::fmt::Debug for CallState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CallState::Failed(_) => "Failed",
+            CallState::Connecting(_) => "Connecting",
+            CallState::Waiting { .. } => "Waiting",
+        })
     }
+}
+
+impl Future for CallFuture {
+    type Output = Result<DecodedResponse, RpcError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.state {
+            CallState::Failed(error) => Poll::Ready(Err(error
+                .take()
+                .unwrap_or_else(|| RpcError::application("call polled after it completed")))),
+            CallState::Connecting(future) => future.as_mut().poll(cx),
+            CallState::Waiting { response, active } => {
+                let frame = std::task::ready!(Pin::new(response).poll(cx));
+                Poll::Ready(finish(frame, active))
+            }
+        }
+    }
+}
+
+/// A call in flight on a provider: counted in its active calls until dropped, and timed
+/// when a balancer asked for latencies.
+#[derive(Debug)]
+struct ActiveCall {
+    invoker: Arc<Invoker>,
+    started: Option<Instant>,
+}
+
+impl Drop for ActiveCall {
+    fn drop(&mut self) {
+        self.invoker.active.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Decodes a response frame and records the call's latency.
+fn finish(
+    frame: Result<Frame, RpcError>,
+    active: &ActiveCall,
+) -> Result<DecodedResponse, RpcError> {
+    let result = decode_response_frame(frame?);
+    if let (Ok(_), Some(started)) = (&result, active.started) {
+        let invoker = &active.invoker;
+        invoker.succeeded.fetch_add(1, Ordering::Relaxed);
+        invoker
+            .succeeded_elapsed_micros
+            .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+    }
+    result
 }

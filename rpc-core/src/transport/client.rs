@@ -1,9 +1,13 @@
 //! The consumer's side of a connection: one multiplexed TCP connection per provider address,
 //! a request-id table, heartbeats after 60 s without reads, and reconnection with backoff.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -15,10 +19,12 @@ use tokio_util::codec::Decoder;
 
 use crate::codec::body;
 use crate::codec::header::{FLAG_EVENT, FLAG_REQUEST, FLAG_TWO_WAY, HESSIAN2};
+use crate::codec::HEADER_LEN;
 use crate::codec::{write_frame, Decoded, DubboCodec, Frame, Header};
 use crate::error::RpcError;
 use crate::status::StatusCode;
-use crate::transport::{next_request_id, writer, FrameSender, HEARTBEAT_BODY};
+use crate::transport::outbox::{self, Outbox, Refused};
+use crate::transport::{next_request_id, HEARTBEAT_BODY};
 
 /// Settings of client connections.
 #[derive(Debug, Clone)]
@@ -73,8 +79,8 @@ impl std::hash::Hasher for IdHasher {
 /// One live TCP connection to a provider.
 #[derive(Debug)]
 pub struct Connection {
-    addr: String,
-    sender: FrameSender,
+    addr: Arc<str>,
+    outbox: Arc<Outbox>,
     pending: Arc<PendingMap>,
     readonly: Arc<AtomicBool>,
     closed: Arc<AtomicBool>,
@@ -88,6 +94,15 @@ impl Drop for Connection {
         self.writer.abort();
     }
 }
+
+thread_local! {
+    /// Where a caller encodes its frame before copying it to the outbox: one buffer per
+    /// thread, reused, instead of an allocation per call.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A scratch buffer larger than this is given back after use.
+const KEEP_SCRATCH: usize = 64 * 1024;
 
 impl Connection {
     /// Connects to `addr` (`host:port`).
@@ -103,23 +118,23 @@ impl Connection {
             .map_err(|e| transport_error(addr, format!("connect failed: {e}")))?;
         let _ = stream.set_nodelay(true);
         let (read, write) = stream.into_split();
-        let (sender, write_loop) = writer::writer(write);
+        let outbox = Arc::new(Outbox::default());
         let pending: Arc<PendingMap> = Arc::default();
         let readonly = Arc::new(AtomicBool::new(false));
         let closed = Arc::new(AtomicBool::new(false));
-        let writer = tokio::spawn(write_loop);
+        let writer = tokio::spawn(outbox::write_loop(outbox.clone(), write));
         let reader = tokio::spawn(read_loop(
             addr.to_owned(),
             read,
-            sender.clone(),
+            outbox.clone(),
             pending.clone(),
             readonly.clone(),
             closed.clone(),
             config.clone(),
         ));
         Ok(Connection {
-            addr: addr.to_owned(),
-            sender,
+            addr: addr.into(),
+            outbox,
             pending,
             readonly,
             closed,
@@ -140,7 +155,7 @@ impl Connection {
 
     /// Whether the connection has closed.
     pub fn is_closed(&self) -> bool {
-        self.closed.load(Ordering::Acquire) || self.sender.is_closed()
+        self.closed.load(Ordering::Acquire) || self.outbox.is_closed()
     }
 
     /// Whether the provider sent the readonly event.
@@ -153,31 +168,85 @@ impl Connection {
     /// There is no timeout here (the timeout layer owns that); when the returned future is
     /// dropped, the pending entry is removed so nothing leaks.
     pub async fn request(&self, body: &[u8]) -> Result<Frame, RpcError> {
-        let id = next_request_id();
-        let mut buf = BytesMut::with_capacity(16 + body.len());
-        write_frame(&Header::request(id, 0), body, &mut buf);
-        self.send_request(id, buf.freeze()).await
+        self.start_request(usize::MAX, |frame| {
+            frame.extend_from_slice(body);
+            Ok(())
+        })?
+        .await
     }
 
     /// Sends an encoded request frame whose id is `id` and waits for the response.
     pub async fn send_request(&self, id: u64, frame: Bytes) -> Result<Frame, RpcError> {
+        let response = self.register(id);
+        self.queue(&frame)?;
+        response.await
+    }
+
+    /// Starts a two-way request: `encode` appends the request body to the buffer it is
+    /// given (after room for the header), the frame is queued, and the returned future
+    /// resolves to the response. Fails at once, sending nothing, if the body is larger than
+    /// `max_body` (Java refuses to send such a request) or the connection is closed.
+    pub fn start_request(
+        &self,
+        max_body: usize,
+        encode: impl FnOnce(&mut Vec<u8>) -> Result<(), RpcError>,
+    ) -> Result<PendingResponse, RpcError> {
+        SCRATCH.with(|scratch| {
+            let mut frame = scratch.borrow_mut();
+            frame.clear();
+            frame.resize(HEADER_LEN, 0);
+            let encoded = encode(&mut frame);
+            let result = encoded.and_then(|()| {
+                let body_len = frame.len() - HEADER_LEN;
+                if body_len > max_body {
+                    return Err(RpcError::PayloadTooLarge {
+                        size: body_len,
+                        limit: max_body,
+                    });
+                }
+                let id = next_request_id();
+                Header::request(id, body_len as u32).write(&mut &mut frame[..HEADER_LEN]);
+                // Registered before it is sent: the response may come back at once.
+                let response = self.register(id);
+                self.queue(&frame)?;
+                Ok(response)
+            });
+            if frame.capacity() > KEEP_SCRATCH {
+                *frame = Vec::new();
+            }
+            result
+        })
+    }
+
+    fn register(&self, id: u64) -> PendingResponse {
         let (tx, rx) = oneshot::channel();
         self.pending
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(id, tx);
-        let guard = PendingGuard {
-            pending: &self.pending,
+        PendingResponse {
+            rx,
+            pending: self.pending.clone(),
+            addr: self.addr.clone(),
             id,
-        };
-        if self.is_closed() || self.sender.send_fast(frame).await.is_err() {
+            settled: false,
+        }
+    }
+
+    fn queue(&self, frame: &[u8]) -> Result<(), RpcError> {
+        if self.closed.load(Ordering::Acquire) {
             return Err(transport_error(&self.addr, "connection closed".into()));
         }
-        let result = rx
-            .await
-            .unwrap_or_else(|_| Err(transport_error(&self.addr, "connection closed".into())));
-        std::mem::forget(guard);
-        result
+        self.outbox.push(frame).map_err(|refused| match refused {
+            Refused::Closed => transport_error(&self.addr, "connection closed".into()),
+            Refused::Full => transport_error(
+                &self.addr,
+                format!(
+                    "more than {} bytes of requests wait to be sent: the provider is not reading",
+                    outbox::MAX_QUEUED_BYTES
+                ),
+            ),
+        })
     }
 
     /// Number of calls waiting for a response.
@@ -186,18 +255,39 @@ impl Connection {
     }
 }
 
-/// Removes a pending entry when the caller gives up (timeout, cancellation).
-struct PendingGuard<'a> {
-    pending: &'a PendingMap,
+/// The response to a request sent with [`Connection::start_request`]. Dropping it before it
+/// resolves (timeout, cancellation) removes the request's pending entry.
+#[derive(Debug)]
+pub struct PendingResponse {
+    rx: oneshot::Receiver<Result<Frame, RpcError>>,
+    pending: Arc<PendingMap>,
+    addr: Arc<str>,
     id: u64,
+    settled: bool,
 }
 
-impl Drop for PendingGuard<'_> {
+impl Future for PendingResponse {
+    type Output = Result<Frame, RpcError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let result = std::task::ready!(Pin::new(&mut this.rx).poll(cx));
+        // The reader removed the entry when it answered, or when the connection was lost.
+        this.settled = true;
+        Poll::Ready(
+            result.unwrap_or_else(|_| Err(transport_error(&this.addr, "connection closed".into()))),
+        )
+    }
+}
+
+impl Drop for PendingResponse {
     fn drop(&mut self) {
-        self.pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&self.id);
+        if !self.settled {
+            self.pending
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&self.id);
+        }
     }
 }
 
@@ -208,9 +298,6 @@ fn transport_error(addr: &str, message: String) -> RpcError {
     }
 }
 
-/// Responses handed to their callers before the reader steps aside for them.
-const COMPLETE_BATCH: usize = 32;
-
 /// Room kept free before each socket read.
 const READ_CHUNK: usize = 16 * 1024;
 
@@ -218,7 +305,7 @@ const READ_CHUNK: usize = 16 * 1024;
 async fn read_loop(
     addr: String,
     read: tokio::net::tcp::OwnedReadHalf,
-    sender: FrameSender,
+    outbox: Arc<Outbox>,
     pending: Arc<PendingMap>,
     readonly: Arc<AtomicBool>,
     closed: Arc<AtomicBool>,
@@ -241,20 +328,13 @@ async fn read_loop(
             Ok(_) => {
                 last_read = Instant::now();
                 loop {
-                    if ready.len() >= COMPLETE_BATCH {
-                        // Let the callers woken so far run (and send their next requests)
-                        // before decoding more: the provider then works on those while we
-                        // go on here, instead of both sides taking turns on whole batches.
-                        complete(&pending, &mut ready);
-                        tokio::task::yield_now().await;
-                    }
                     match codec.decode(&mut inbuf) {
                         Ok(None) => break,
                         Err(e) => break 'conn e.to_string(),
                         Ok(Some(Decoded::Frame(frame))) => {
                             let header = frame.header;
                             if header.is_request() {
-                                handle_server_request(&frame, &sender, &readonly);
+                                handle_server_request(&frame, &outbox, &readonly);
                             } else if !header.is_event() {
                                 ready.push((header.id, Ok(frame)));
                             } // else: a heartbeat response
@@ -286,7 +366,7 @@ async fn read_loop(
                     break format!("nothing read for {quiet:?}");
                 }
                 let next = if quiet >= config.heartbeat {
-                    let _ = sender.try_send(heartbeat_request());
+                    let _ = outbox.push(&heartbeat_request());
                     now + config.heartbeat
                 } else {
                     last_read + config.heartbeat
@@ -297,6 +377,7 @@ async fn read_loop(
     };
     tracing::debug!(%addr, %reason, "connection closed");
     closed.store(true, Ordering::Release);
+    outbox.close();
     let waiters: Vec<_> = pending
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -331,7 +412,7 @@ fn complete(pending: &PendingMap, ready: &mut Vec<(u64, Result<Frame, RpcError>)
 }
 
 /// Events a provider sends us: readonly/writeable notices and (rarely) heartbeats.
-fn handle_server_request(frame: &Frame, sender: &FrameSender, readonly: &AtomicBool) {
+fn handle_server_request(frame: &Frame, outbox: &Outbox, readonly: &AtomicBool) {
     let header = frame.header;
     if !header.is_event() {
         return;
@@ -346,7 +427,7 @@ fn handle_server_request(frame: &Frame, sender: &FrameSender, readonly: &AtomicB
         };
         let mut buf = BytesMut::new();
         write_frame(&response, &frame.body, &mut buf);
-        let _ = sender.try_send(buf.freeze());
+        let _ = outbox.push(&buf);
         return;
     }
     // One-way event: "R" (readonly) or "W" (writeable). Java encodes it with the server's
@@ -412,7 +493,8 @@ impl ConnectionHandle {
         &self.addr
     }
 
-    fn live(&self) -> Option<Arc<Connection>> {
+    /// The connection, if it is up (no connecting).
+    pub(crate) fn live(&self) -> Option<Arc<Connection>> {
         let guard = self.current.read().unwrap_or_else(|e| e.into_inner());
         guard.as_ref().filter(|c| !c.is_closed()).cloned()
     }

@@ -239,6 +239,9 @@ async fn serve_connection(
     let _ = writer_task.await;
 }
 
+/// Requests answered from one read before their responses are sent on.
+const FLUSH_EVERY: usize = 32;
+
 /// One server connection's state, apart from its read buffer.
 struct ConnState {
     codec: DubboCodec,
@@ -256,7 +259,16 @@ impl ConnState {
     /// Handles every complete frame in `inbuf`, then queues the responses produced meanwhile
     /// as one write.
     async fn handle_read(&mut self, inbuf: &mut BytesMut) -> Result<(), CodecError> {
+        let mut handled = 0;
         while let Some(decoded) = self.codec.decode(inbuf)? {
+            handled += 1;
+            if handled % FLUSH_EVERY == 0 {
+                // Send what is ready and step aside for the writer: the consumer then works
+                // on these responses while we answer the rest, instead of both sides taking
+                // turns on whole batches.
+                self.flush().await;
+                tokio::task::yield_now().await;
+            }
             match decoded {
                 Decoded::Frame(frame) => self.handle_frame(frame).await,
                 Decoded::Oversized(header) => {

@@ -69,18 +69,6 @@ impl FrameSender {
         self.tx.try_send(Out::Bytes(frame)).map_err(|_| Closed)
     }
 
-    /// Queues encoded bytes, waiting for room only when the queue is full. The wait lives
-    /// in its own allocation, so a caller's future stays small on the common path.
-    pub async fn send_fast(&self, frame: Bytes) -> Result<(), Closed> {
-        match self.tx.try_send(Out::Bytes(frame)) {
-            Ok(()) => Ok(()),
-            Err(mpsc::error::TrySendError::Closed(_)) => Err(Closed),
-            Err(mpsc::error::TrySendError::Full(out)) => {
-                Box::pin(self.tx.send(out)).await.map_err(|_| Closed)
-            }
-        }
-    }
-
     /// Whether the writer has stopped.
     pub fn is_closed(&self) -> bool {
         self.tx.is_closed()
