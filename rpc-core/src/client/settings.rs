@@ -217,4 +217,34 @@ mod tests {
         assert_eq!(s.retries("m", None), 0);
         assert_eq!(s.retries("other", None), 5);
     }
+
+    #[test]
+    fn resolved_settings_agree_with_each_lookup() {
+        let p =
+            provider("timeout=3000&m.retries=4&loadbalance=roundrobin&forks=3&m.cluster=forking");
+        let mut s = ConsumerSettings::default();
+        s.methods.insert(
+            "m".into(),
+            CallSettings {
+                timeout: Some(Duration::from_millis(250)),
+                ..Default::default()
+            },
+        );
+        for method in ["m", "other"] {
+            let r = s.resolve(method, Some(&p));
+            assert_eq!(r.timeout, s.timeout(method, Some(&p)));
+            assert_eq!(r.retries, s.retries(method, Some(&p)));
+            assert_eq!(r.configured_retries, s.configured_retries(method, Some(&p)));
+            assert_eq!(r.loadbalance, s.loadbalance(method, Some(&p)));
+            assert_eq!(r.cluster, s.cluster(method, Some(&p)));
+            assert_eq!(
+                r.timeout_attachment().get("timeout"),
+                Some(&dubbo_hessian2::Value::String(
+                    r.timeout.as_millis().to_string()
+                ))
+            );
+        }
+        assert_eq!(s.resolve("m", Some(&p)).forks, 3);
+        assert_eq!(s.resolve("m", None).forks, DEFAULT_FORKS);
+    }
 }

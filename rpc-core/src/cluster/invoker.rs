@@ -219,28 +219,27 @@ impl Invoker {
     pub fn call(self: &Arc<Self>, invocation: &Invocation) -> CallFuture {
         let state = match self.connection.live() {
             Some(connection) => match self.start(&connection, invocation) {
-                Ok(waiting) => waiting,
+                Ok((response, active)) => CallState::Waiting { response, active },
                 Err(e) => CallState::Failed(Some(e)),
             },
             None => {
                 let (invoker, invocation) = (self.clone(), invocation.clone());
                 CallState::Connecting(Box::pin(async move {
                     let connection = invoker.connection.get().await?;
-                    match invoker.start(&connection, &invocation)? {
-                        CallState::Waiting { response, active } => finish(response.await, &active),
-                        _ => unreachable!("start only returns Waiting"),
-                    }
+                    let (response, active) = invoker.start(&connection, &invocation)?;
+                    finish(response.await, &active)
                 }))
             }
         };
         CallFuture { state }
     }
 
+    /// Encodes and queues the request on `connection`; counts it as active from then on.
     fn start(
         self: &Arc<Self>,
         connection: &Connection,
         invocation: &Invocation,
-    ) -> Result<CallState, RpcError> {
+    ) -> Result<(PendingResponse, ActiveCall), RpcError> {
         let head = invocation.target.request_head(invocation.method_index);
         let response = connection.start_request(self.max_payload, |frame| {
             // The method's head was encoded once per client, the arguments once per call.
@@ -253,13 +252,11 @@ impl Invoker {
             .latency_tracked
             .load(Ordering::Relaxed)
             .then(Instant::now);
-        Ok(CallState::Waiting {
-            response,
-            active: ActiveCall {
-                invoker: self.clone(),
-                started,
-            },
-        })
+        let active = ActiveCall {
+            invoker: self.clone(),
+            started,
+        };
+        Ok((response, active))
     }
 }
 

@@ -177,3 +177,89 @@ async fn server_closes_connections_idle_for_its_idle_timeout() {
     assert_eq!(n, 0, "EOF");
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_request_over_the_payload_limit_is_refused_before_it_is_sent() {
+    use tokio::io::AsyncReadExt;
+    let (l, addr) = listener().await;
+    let conn = Connection::connect(&addr, &ConnectionConfig::default())
+        .await
+        .unwrap();
+    let (mut stream, _) = l.accept().await.unwrap();
+    let refused = conn.start_request(8, |body| {
+        body.extend_from_slice(&[b'N'; 9]);
+        Ok(())
+    });
+    assert!(
+        matches!(
+            refused,
+            Err(dubbo_rpc::RpcError::PayloadTooLarge { size: 9, limit: 8 })
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(conn.pending(), 0);
+    let mut byte = [0u8; 1];
+    let read = tokio::time::timeout(Duration::from_millis(200), stream.read(&mut byte)).await;
+    assert!(read.is_err(), "nothing reaches the provider: {read:?}");
+}
+
+#[tokio::test]
+async fn requests_started_from_many_tasks_reach_the_provider_whole() {
+    use dubbo_rpc::codec::{Decoded, DubboCodec};
+    use tokio::io::AsyncReadExt;
+    use tokio_util::codec::Decoder;
+    let (l, addr) = listener().await;
+    let conn = std::sync::Arc::new(
+        Connection::connect(&addr, &ConnectionConfig::default())
+            .await
+            .unwrap(),
+    );
+    let (mut stream, _) = l.accept().await.unwrap();
+    let mut waiting = Vec::new();
+    for task in 0..8u8 {
+        let conn = conn.clone();
+        waiting.push(tokio::spawn(async move {
+            let mut responses = Vec::new();
+            for len in 0..50usize {
+                let response = conn
+                    .start_request(usize::MAX, |body| {
+                        body.extend(std::iter::repeat_n(task, len));
+                        Ok(())
+                    })
+                    .unwrap();
+                responses.push(response);
+                tokio::task::yield_now().await;
+            }
+            responses
+        }));
+    }
+    let mut held = Vec::new();
+    for w in waiting {
+        held.extend(w.await.unwrap());
+    }
+    let mut codec = DubboCodec::default();
+    let mut buf = bytes::BytesMut::new();
+    let mut frames = 0;
+    while frames < 8 * 50 {
+        match codec.decode(&mut buf).unwrap() {
+            Some(Decoded::Frame(f)) => {
+                assert_eq!(f.header.body_len as usize, f.body.len());
+                if let Some(first) = f.body.first() {
+                    assert!(f.body.iter().all(|b| b == first), "a frame mixes callers");
+                }
+                frames += 1;
+            }
+            Some(other) => panic!("{other:?}"),
+            None => {
+                let n = tokio::time::timeout(Duration::from_secs(2), stream.read_buf(&mut buf))
+                    .await
+                    .expect("frames arrive")
+                    .unwrap();
+                assert!(n > 0, "connection closed after {frames} frames");
+            }
+        }
+    }
+    assert_eq!(conn.pending(), 8 * 50);
+    drop(held);
+    assert_eq!(conn.pending(), 0);
+}
