@@ -298,6 +298,9 @@ fn transport_error(addr: &str, message: String) -> RpcError {
     }
 }
 
+/// Responses handed to their callers before the reader steps aside for them.
+const COMPLETE_BATCH: usize = 32;
+
 /// Room kept free before each socket read.
 const READ_CHUNK: usize = 16 * 1024;
 
@@ -328,6 +331,13 @@ async fn read_loop(
             Ok(_) => {
                 last_read = Instant::now();
                 loop {
+                    if ready.len() >= COMPLETE_BATCH {
+                        // Let the callers woken so far run (and queue their next requests)
+                        // before decoding more: the provider then works on those while we go
+                        // on here, instead of both sides taking turns on whole batches.
+                        complete(&pending, &mut ready);
+                        tokio::task::yield_now().await;
+                    }
                     match codec.decode(&mut inbuf) {
                         Ok(None) => break,
                         Err(e) => break 'conn e.to_string(),
