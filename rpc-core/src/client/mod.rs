@@ -18,6 +18,16 @@
 //!   service, provider method, provider service, 1000 ms) and sends it as the `timeout`
 //!   attachment.
 //! * `Invoke` encodes the request and waits on the shared connection to that provider.
+//!
+//! # What a call costs
+//!
+//! Everything that is the same for every call is prepared once: per service the standard
+//! attachments, encoded ([`SharedAttachments`](crate::attachments::SharedAttachments)); per
+//! method the head of the request body; per provider and method the resolved settings
+//! ([`ResolvedSettings`](settings::ResolvedSettings), cached on the invoker). A call then
+//! encodes only its arguments, copies its frame into the connection's send buffer and waits
+//! on a named future; besides the arguments' buffer and the decoded result, the only
+//! allocations left on the way are the cluster mode's future and the response channel.
 
 mod builder;
 pub mod generic;
