@@ -198,10 +198,12 @@ impl Connection {
             let encoded = encode(&mut frame);
             let result = encoded.and_then(|()| {
                 let body_len = frame.len() - HEADER_LEN;
-                if body_len > max_body {
+                // The header has 32 bits for the length, whatever the configured limit.
+                let limit = max_body.min(u32::MAX as usize);
+                if body_len > limit {
                     return Err(RpcError::PayloadTooLarge {
                         size: body_len,
-                        limit: max_body,
+                        limit,
                     });
                 }
                 let id = next_request_id();
