@@ -129,6 +129,9 @@ pub struct Invocation {
     /// records each pick here and the next attempt skips them when it can. `None` otherwise,
     /// which spares a call with one attempt the allocation.
     pub tried: Option<TriedProviders>,
+    /// How long this attempt may wait for its response, set by the timeout layer and
+    /// enforced by the connection (`None`: no limit).
+    pub timeout: Option<std::time::Duration>,
 }
 
 impl Invocation {
@@ -147,6 +150,7 @@ impl Invocation {
             attachments,
             invoker: None,
             tried: None,
+            timeout: None,
         }
     }
 

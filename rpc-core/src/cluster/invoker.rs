@@ -225,9 +225,21 @@ impl Invoker {
             None => {
                 let (invoker, invocation) = (self.clone(), invocation.clone());
                 CallState::Connecting(Box::pin(async move {
-                    let connection = invoker.connection.get().await?;
-                    let (response, active) = invoker.start(&connection, &invocation)?;
-                    finish(response.await, &active)
+                    let call = async {
+                        let connection = invoker.connection.get().await?;
+                        let (response, active) = invoker.start(&connection, &invocation)?;
+                        finish(response.await, &active)
+                    };
+                    // Connecting counts against the attempt's timeout too.
+                    match invocation.timeout {
+                        Some(timeout) => tokio::time::timeout(timeout, call).await.unwrap_or(Err(
+                            RpcError::Timeout {
+                                method: String::new(),
+                                elapsed: timeout,
+                            },
+                        )),
+                        None => call.await,
+                    }
                 }))
             }
         };
@@ -241,7 +253,7 @@ impl Invoker {
         invocation: &Invocation,
     ) -> Result<(PendingResponse, ActiveCall), RpcError> {
         let head = invocation.target.request_head(invocation.method_index);
-        let response = connection.start_request(self.max_payload, |frame| {
+        let response = connection.start_request(self.max_payload, invocation.timeout, |frame| {
             // The method's head was encoded once per client, the arguments once per call.
             frame.extend_from_slice(head);
             body::encode_request_tail(frame, &invocation.args, &invocation.attachments)?;

@@ -27,6 +27,12 @@ impl<S> Layer<S> for TimeoutLayer {
 ///
 /// It sits below load balancing, so the provider's advertised timeout can apply, and so each
 /// failover attempt gets the whole timeout, as in Java.
+///
+/// The layer sets [`Invocation::timeout`]; the connection enforces it, sweeping its pending
+/// requests every 10 ms as Java's timer wheel does every 30 ms (a timer registered and
+/// cancelled per call cost about a tenth of a call), and this layer names the method in the
+/// resulting [`RpcError::Timeout`]. An inner service must therefore honour
+/// `Invocation::timeout`, as [`Invoke`](crate::cluster::Invoke) does.
 #[derive(Debug, Clone)]
 pub struct Timeout<S> {
     inner: S,
@@ -53,10 +59,11 @@ where
         // The consumer's timeout wins over one the caller put in the attachments, as in Java.
         invocation.attachments.remove("timeout");
         invocation.attachments.extend_shared(&attachment);
+        invocation.timeout = Some(timeout);
         let target = invocation.target.clone();
         let method_index = invocation.method_index;
         TimeoutFuture {
-            inner: tokio::time::timeout(timeout, self.inner.call(invocation)),
+            inner: self.inner.call(invocation),
             target,
             method_index,
             timeout,
@@ -71,7 +78,7 @@ pin_project_lite::pin_project! {
     #[derive(Debug)]
     pub struct TimeoutFuture<F> {
         #[pin]
-        inner: tokio::time::Timeout<F>,
+        inner: F,
         target: Arc<ServiceTarget>,
         method_index: usize,
         timeout: Duration,
@@ -87,13 +94,14 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         Poll::Ready(match ready!(this.inner.poll(cx)) {
-            Ok(result) => result,
-            Err(_) => Err(RpcError::Timeout {
+            // The connection fails a request at its deadline without knowing the method.
+            Err(RpcError::Timeout { .. }) => Err(RpcError::Timeout {
                 method: this.target.descriptor.methods[*this.method_index]
                     .name
                     .clone(),
                 elapsed: *this.timeout,
             }),
+            other => other,
         })
     }
 }

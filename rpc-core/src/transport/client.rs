@@ -50,7 +50,26 @@ impl Default for ConnectionConfig {
     }
 }
 
-type PendingMap = Mutex<HashMap<u64, oneshot::Sender<Result<Frame, RpcError>>, IdHashing>>;
+type PendingMap = Mutex<HashMap<u64, Waiter, IdHashing>>;
+
+/// A caller waiting for its response, and when it stops waiting.
+#[derive(Debug)]
+struct Waiter {
+    tx: oneshot::Sender<Result<Frame, RpcError>>,
+    deadline: Option<(Instant, Duration)>,
+}
+
+/// How often a connection fails the requests past their deadline. Java's timer wheel for the
+/// same job ticks every 30 ms; one sweep of the pending table per tick replaces a timer
+/// registered and cancelled per call, which cost about a tenth of a call.
+const DEADLINE_TICK: Duration = Duration::from_millis(10);
+
+/// The connection's deadline sweeper: runs only while requests with a deadline wait.
+#[derive(Debug, Default)]
+struct Sweep {
+    armed: AtomicBool,
+    wake: tokio::sync::Notify,
+}
 
 /// Hashing for request ids. They come from a counter, so multiplying by an odd constant
 /// (Fibonacci hashing) spreads them well, at a fraction of SipHash's cost; the ids are ours,
@@ -84,14 +103,17 @@ pub struct Connection {
     pending: Arc<PendingMap>,
     readonly: Arc<AtomicBool>,
     closed: Arc<AtomicBool>,
+    sweep: Arc<Sweep>,
     reader: JoinHandle<()>,
     writer: JoinHandle<()>,
+    sweeper: JoinHandle<()>,
 }
 
 impl Drop for Connection {
     fn drop(&mut self) {
         self.reader.abort();
         self.writer.abort();
+        self.sweeper.abort();
     }
 }
 
@@ -123,6 +145,8 @@ impl Connection {
         let readonly = Arc::new(AtomicBool::new(false));
         let closed = Arc::new(AtomicBool::new(false));
         let writer = tokio::spawn(outbox::write_loop(outbox.clone(), write));
+        let sweep = Arc::new(Sweep::default());
+        let sweeper = tokio::spawn(sweep_loop(pending.clone(), sweep.clone()));
         let reader = tokio::spawn(read_loop(
             addr.to_owned(),
             read,
@@ -138,8 +162,10 @@ impl Connection {
             pending,
             readonly,
             closed,
+            sweep,
             reader,
             writer,
+            sweeper,
         })
     }
 
@@ -168,7 +194,7 @@ impl Connection {
     /// There is no timeout here (the timeout layer owns that); when the returned future is
     /// dropped, the pending entry is removed so nothing leaks.
     pub async fn request(&self, body: &[u8]) -> Result<Frame, RpcError> {
-        self.start_request(usize::MAX, |frame| {
+        self.start_request(usize::MAX, None, |frame| {
             frame.extend_from_slice(body);
             Ok(())
         })?
@@ -177,18 +203,20 @@ impl Connection {
 
     /// Sends an encoded request frame whose id is `id` and waits for the response.
     pub async fn send_request(&self, id: u64, frame: Bytes) -> Result<Frame, RpcError> {
-        let response = self.register(id);
+        let response = self.register(id, None);
         self.queue(&frame)?;
         response.await
     }
 
     /// Starts a two-way request: `encode` appends the request body to the buffer it is
     /// given (after room for the header), the frame is queued, and the returned future
-    /// resolves to the response. Fails at once, sending nothing, if the body is larger than
+    /// resolves to the response, or to [`RpcError::Timeout`] once `timeout` has passed
+    /// (checked every 10 ms). Fails at once, sending nothing, if the body is larger than
     /// `max_body` (Java refuses to send such a request) or the connection is closed.
     pub fn start_request(
         &self,
         max_body: usize,
+        timeout: Option<Duration>,
         encode: impl FnOnce(&mut Vec<u8>) -> Result<(), RpcError>,
     ) -> Result<PendingResponse, RpcError> {
         SCRATCH.with(|scratch| {
@@ -209,7 +237,7 @@ impl Connection {
                 let id = next_request_id();
                 Header::request(id, body_len as u32).write(&mut &mut frame[..HEADER_LEN]);
                 // Registered before it is sent: the response may come back at once.
-                let response = self.register(id);
+                let response = self.register(id, timeout);
                 self.queue(&frame)?;
                 Ok(response)
             });
@@ -220,12 +248,16 @@ impl Connection {
         })
     }
 
-    fn register(&self, id: u64) -> PendingResponse {
+    fn register(&self, id: u64, timeout: Option<Duration>) -> PendingResponse {
         let (tx, rx) = oneshot::channel();
+        let deadline = timeout.map(|t| (Instant::now() + t, t));
         self.pending
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(id, tx);
+            .insert(id, Waiter { tx, deadline });
+        if deadline.is_some() && !self.sweep.armed.swap(true, Ordering::AcqRel) {
+            self.sweep.wake.notify_one();
+        }
         PendingResponse {
             rx,
             pending: self.pending.clone(),
@@ -394,13 +426,53 @@ async fn read_loop(
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .drain()
-        .map(|(_, w)| w)
+        .map(|(_, w)| w.tx)
         .collect();
     for w in waiters {
         let _ = w.send(Err(transport_error(
             &addr,
             format!("connection lost: {reason}"),
         )));
+    }
+}
+
+/// Fails the requests whose deadline has passed, every [`DEADLINE_TICK`] while any request
+/// with a deadline waits; sleeps otherwise.
+async fn sweep_loop(pending: Arc<PendingMap>, sweep: Arc<Sweep>) {
+    loop {
+        if !sweep.armed.load(Ordering::Acquire) {
+            sweep.wake.notified().await;
+            continue;
+        }
+        tokio::time::sleep(DEADLINE_TICK).await;
+        let now = Instant::now();
+        let mut expired = Vec::new();
+        {
+            let mut table = pending.lock().unwrap_or_else(|e| e.into_inner());
+            let due: Vec<u64> = table
+                .iter()
+                .filter(|(_, w)| w.deadline.is_some_and(|(at, _)| at <= now))
+                .map(|(id, _)| *id)
+                .collect();
+            for id in due {
+                if let Some(w) = table.remove(&id) {
+                    expired.push(w);
+                }
+            }
+            if !table.values().any(|w| w.deadline.is_some()) {
+                // Disarmed under the lock: a request registered after this sees `armed`
+                // false and wakes the sweeper again.
+                sweep.armed.store(false, Ordering::Release);
+            }
+        }
+        for w in expired {
+            let elapsed = w.deadline.map_or(Duration::ZERO, |(_, t)| t);
+            // The timeout layer above names the method.
+            let _ = w.tx.send(Err(RpcError::Timeout {
+                method: String::new(),
+                elapsed,
+            }));
+        }
     }
 }
 
@@ -414,7 +486,7 @@ fn complete(pending: &PendingMap, ready: &mut Vec<(u64, Result<Frame, RpcError>)
         let mut table = pending.lock().unwrap_or_else(|e| e.into_inner());
         for (id, result) in ready.drain(..) {
             if let Some(waiter) = table.remove(&id) {
-                waiters.push((waiter, result));
+                waiters.push((waiter.tx, result));
             }
         }
     }

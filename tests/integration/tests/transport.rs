@@ -186,7 +186,7 @@ async fn a_request_over_the_payload_limit_is_refused_before_it_is_sent() {
         .await
         .unwrap();
     let (mut stream, _) = l.accept().await.unwrap();
-    let refused = conn.start_request(8, |body| {
+    let refused = conn.start_request(8, None, |body| {
         body.extend_from_slice(&[b'N'; 9]);
         Ok(())
     });
@@ -222,7 +222,7 @@ async fn requests_started_from_many_tasks_reach_the_provider_whole() {
             let mut responses = Vec::new();
             for len in 0..50usize {
                 let response = conn
-                    .start_request(usize::MAX, |body| {
+                    .start_request(usize::MAX, None, |body| {
                         body.extend(std::iter::repeat_n(task, len));
                         Ok(())
                     })
@@ -261,5 +261,34 @@ async fn requests_started_from_many_tasks_reach_the_provider_whole() {
     }
     assert_eq!(conn.pending(), 8 * 50);
     drop(held);
+    assert_eq!(conn.pending(), 0);
+}
+
+#[tokio::test]
+async fn a_request_past_its_timeout_fails_with_a_timeout_and_leaves_no_entry() {
+    let (l, addr) = listener().await;
+    let conn = Connection::connect(&addr, &ConnectionConfig::default())
+        .await
+        .unwrap();
+    let (_silent, _) = l.accept().await.unwrap();
+    let started = std::time::Instant::now();
+    let call = conn
+        .start_request(usize::MAX, Some(Duration::from_millis(100)), |body| {
+            body.push(b'N');
+            Ok(())
+        })
+        .unwrap();
+    let result = tokio::time::timeout(Duration::from_secs(2), call)
+        .await
+        .expect("the connection ends the call");
+    let waited = started.elapsed();
+    assert!(
+        matches!(result, Err(dubbo_rpc::RpcError::Timeout { .. })),
+        "{result:?}"
+    );
+    assert!(
+        waited >= Duration::from_millis(100) && waited < Duration::from_millis(400),
+        "{waited:?}"
+    );
     assert_eq!(conn.pending(), 0);
 }

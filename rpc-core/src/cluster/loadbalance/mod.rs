@@ -180,6 +180,7 @@ mod test_support {
             attachments: Attachments::new(),
             invoker: None,
             tried: None,
+            timeout: None,
         }
     }
 
