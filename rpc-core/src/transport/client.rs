@@ -250,7 +250,8 @@ impl Connection {
 
     fn register(&self, id: u64, timeout: Option<Duration>) -> PendingResponse {
         let (tx, rx) = oneshot::channel();
-        let deadline = timeout.map(|t| (Instant::now() + t, t));
+        // A timeout too long to add to the clock (a registry may say anything) means none.
+        let deadline = timeout.and_then(|t| Some((Instant::now().checked_add(t)?, t)));
         self.pending
             .lock()
             .unwrap_or_else(|e| e.into_inner())

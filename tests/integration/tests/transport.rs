@@ -292,3 +292,22 @@ async fn a_request_past_its_timeout_fails_with_a_timeout_and_leaves_no_entry() {
     );
     assert_eq!(conn.pending(), 0);
 }
+
+#[tokio::test]
+async fn a_timeout_too_long_for_the_clock_means_no_deadline() {
+    let (l, addr) = listener().await;
+    let conn = Connection::connect(&addr, &ConnectionConfig::default())
+        .await
+        .unwrap();
+    let (_silent, _) = l.accept().await.unwrap();
+    let call = conn
+        .start_request(usize::MAX, Some(Duration::MAX), |body| {
+            body.push(b'N');
+            Ok(())
+        })
+        .unwrap();
+    assert!(tokio::time::timeout(Duration::from_millis(100), call)
+        .await
+        .is_err());
+    assert_eq!(conn.pending(), 0);
+}
