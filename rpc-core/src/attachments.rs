@@ -237,15 +237,11 @@ impl Attachments {
     }
 
     fn materialize(&mut self) {
-        let this = &*self;
-        let copied: Vec<(String, Value)> = this
-            .shared()
-            .enumerate()
-            .flat_map(|(i, set)| {
-                set.iter()
-                    .filter(move |(k, _)| !this.shadowed(i, k))
-                    .map(|(k, v)| (k.to_owned(), v.clone()))
-            })
+        // `iter` yields the own entries first, then the shared ones they do not override.
+        let copied: Vec<(String, Value)> = self
+            .iter()
+            .skip(self.entries.len())
+            .map(|(k, v)| (k.to_owned(), v.clone()))
             .collect();
         self.entries.extend(copied);
         self.shared = Default::default();

@@ -26,10 +26,8 @@ pub const DEFAULT_FORKS: usize = 2;
 pub struct ResolvedSettings {
     /// Timeout of each attempt.
     pub timeout: Duration,
-    /// Failover retries after the first attempt.
-    pub retries: u32,
     /// Retries only when the consumer or the provider set them (failback has its own
-    /// default).
+    /// default); see [`retries`](Self::retries).
     pub configured_retries: Option<u32>,
     /// Load balancer name.
     pub loadbalance: String,
@@ -41,6 +39,11 @@ pub struct ResolvedSettings {
 }
 
 impl ResolvedSettings {
+    /// Failover retries after the first attempt.
+    pub fn retries(&self) -> u32 {
+        self.configured_retries.unwrap_or(DEFAULT_RETRIES)
+    }
+
     /// The `timeout` attachment (milliseconds as a string, as Java sends it), encoded once.
     pub fn timeout_attachment(&self) -> &SharedAttachments {
         &self.timeout_attachment
@@ -80,7 +83,6 @@ impl ConsumerSettings {
         let timeout = self.timeout(method, provider);
         ResolvedSettings {
             timeout,
-            retries: self.retries(method, provider),
             configured_retries: self.configured_retries(method, provider),
             loadbalance: self.loadbalance(method, provider),
             cluster: self.cluster(method, provider),
@@ -233,7 +235,7 @@ mod tests {
         for method in ["m", "other"] {
             let r = s.resolve(method, Some(&p));
             assert_eq!(r.timeout, s.timeout(method, Some(&p)));
-            assert_eq!(r.retries, s.retries(method, Some(&p)));
+            assert_eq!(r.retries(), s.retries(method, Some(&p)));
             assert_eq!(r.configured_retries, s.configured_retries(method, Some(&p)));
             assert_eq!(r.loadbalance, s.loadbalance(method, Some(&p)));
             assert_eq!(r.cluster, s.cluster(method, Some(&p)));

@@ -113,7 +113,7 @@ where
                 })
             }
             _ => {
-                let retries = settings.retries;
+                let retries = settings.retries();
                 if retries > 0 && list.len() > 1 {
                     // Later attempts prefer providers not tried yet; with one provider there
                     // is nothing to prefer, and nothing to record.

@@ -65,6 +65,15 @@ impl Header {
         }
     }
 
+    /// Header of the response to a two-way event (a heartbeat): the event flag, the
+    /// request's serialization id and id, an OK status.
+    pub fn event_response(request: &Header, body_len: u32) -> Self {
+        Header {
+            flags: FLAG_EVENT | request.serialization(),
+            ..Header::response_to(request, StatusCode::OK, body_len)
+        }
+    }
+
     /// Whether this frame is a request.
     pub fn is_request(&self) -> bool {
         self.flags & FLAG_REQUEST != 0

@@ -102,7 +102,6 @@ pub struct Connection {
     outbox: Arc<Outbox>,
     pending: Arc<PendingMap>,
     readonly: Arc<AtomicBool>,
-    closed: Arc<AtomicBool>,
     sweep: Arc<Sweep>,
     reader: JoinHandle<()>,
     writer: JoinHandle<()>,
@@ -143,7 +142,6 @@ impl Connection {
         let outbox = Arc::new(Outbox::default());
         let pending: Arc<PendingMap> = Arc::default();
         let readonly = Arc::new(AtomicBool::new(false));
-        let closed = Arc::new(AtomicBool::new(false));
         let writer = tokio::spawn(outbox::write_loop(outbox.clone(), write));
         let sweep = Arc::new(Sweep::default());
         let sweeper = tokio::spawn(sweep_loop(pending.clone(), sweep.clone()));
@@ -153,7 +151,6 @@ impl Connection {
             outbox.clone(),
             pending.clone(),
             readonly.clone(),
-            closed.clone(),
             config.clone(),
         ));
         Ok(Connection {
@@ -161,7 +158,6 @@ impl Connection {
             outbox,
             pending,
             readonly,
-            closed,
             sweep,
             reader,
             writer,
@@ -179,9 +175,10 @@ impl Connection {
         !self.is_closed() && !self.readonly.load(Ordering::Acquire)
     }
 
-    /// Whether the connection has closed.
+    /// Whether the connection has closed (the reader or the writer stopped; either closes
+    /// the outbox).
     pub fn is_closed(&self) -> bool {
-        self.closed.load(Ordering::Acquire) || self.outbox.is_closed()
+        self.outbox.is_closed()
     }
 
     /// Whether the provider sent the readonly event.
@@ -199,13 +196,6 @@ impl Connection {
             Ok(())
         })?
         .await
-    }
-
-    /// Sends an encoded request frame whose id is `id` and waits for the response.
-    pub async fn send_request(&self, id: u64, frame: Bytes) -> Result<Frame, RpcError> {
-        let response = self.register(id, None);
-        self.queue(&frame)?;
-        response.await
     }
 
     /// Starts a two-way request: `encode` appends the request body to the buffer it is
@@ -269,9 +259,6 @@ impl Connection {
     }
 
     fn queue(&self, frame: &[u8]) -> Result<(), RpcError> {
-        if self.closed.load(Ordering::Acquire) {
-            return Err(transport_error(&self.addr, "connection closed".into()));
-        }
         self.outbox.push(frame).map_err(|refused| match refused {
             Refused::Closed => transport_error(&self.addr, "connection closed".into()),
             Refused::Full => transport_error(
@@ -346,7 +333,6 @@ async fn read_loop(
     outbox: Arc<Outbox>,
     pending: Arc<PendingMap>,
     readonly: Arc<AtomicBool>,
-    closed: Arc<AtomicBool>,
     config: ConnectionConfig,
 ) {
     let mut codec = DubboCodec::new(config.max_frame_len);
@@ -421,7 +407,6 @@ async fn read_loop(
         }
     };
     tracing::debug!(%addr, %reason, "connection closed");
-    closed.store(true, Ordering::Release);
     outbox.close();
     let waiters: Vec<_> = pending
         .lock()
@@ -504,14 +489,8 @@ fn handle_server_request(frame: &Frame, outbox: &Outbox, readonly: &AtomicBool) 
     }
     if header.is_two_way() {
         // A heartbeat: echo it with the same id, serialization and body.
-        let response = Header {
-            flags: FLAG_EVENT | header.serialization(),
-            status: StatusCode::OK,
-            id: header.id,
-            body_len: 0,
-        };
         let mut buf = BytesMut::new();
-        write_frame(&response, &frame.body, &mut buf);
+        write_frame(&Header::event_response(&header, 0), &frame.body, &mut buf);
         let _ = outbox.push(&buf);
         return;
     }

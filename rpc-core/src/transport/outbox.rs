@@ -33,32 +33,26 @@ pub(crate) enum Refused {
 /// Frames waiting to be written, shared by the callers and the writer task.
 #[derive(Debug, Default)]
 pub(crate) struct Outbox {
-    state: Mutex<State>,
-    /// `state.closed`, readable without the lock.
+    buf: Mutex<Vec<u8>>,
+    /// Set under the `buf` lock, read without it.
     closed: AtomicBool,
     /// Wakes the writer when the buffer turns non-empty (or the outbox closes).
     ready: Notify,
-}
-
-#[derive(Debug, Default)]
-struct State {
-    buf: Vec<u8>,
-    closed: bool,
 }
 
 impl Outbox {
     /// Appends one or more encoded frames.
     pub(crate) fn push(&self, frames: &[u8]) -> Result<(), Refused> {
         let was_empty = {
-            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            if state.closed {
+            let mut buf = self.buf.lock().unwrap_or_else(|e| e.into_inner());
+            if self.is_closed() {
                 return Err(Refused::Closed);
             }
-            if !state.buf.is_empty() && state.buf.len() + frames.len() > MAX_QUEUED_BYTES {
+            if !buf.is_empty() && buf.len() + frames.len() > MAX_QUEUED_BYTES {
                 return Err(Refused::Full);
             }
-            let was_empty = state.buf.is_empty();
-            state.buf.extend_from_slice(frames);
+            let was_empty = buf.is_empty();
+            buf.extend_from_slice(frames);
             was_empty
         };
         if was_empty {
@@ -71,7 +65,7 @@ impl Outbox {
 
     /// Refuses every later frame and lets the writer finish what is queued.
     pub(crate) fn close(&self) {
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).closed = true;
+        let _buf = self.buf.lock().unwrap_or_else(|e| e.into_inner());
         self.closed.store(true, Ordering::Release);
         self.ready.notify_one();
     }
@@ -84,11 +78,11 @@ impl Outbox {
     /// Takes everything queued, leaving `spare`'s allocation in its place; `None` once closed
     /// and drained.
     fn take(&self, spare: &mut Vec<u8>) -> Option<bool> {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if state.buf.is_empty() {
-            return if state.closed { None } else { Some(false) };
+        let mut buf = self.buf.lock().unwrap_or_else(|e| e.into_inner());
+        if buf.is_empty() {
+            return if self.is_closed() { None } else { Some(false) };
         }
-        std::mem::swap(&mut state.buf, spare);
+        std::mem::swap(&mut *buf, spare);
         Some(true)
     }
 }

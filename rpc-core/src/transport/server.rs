@@ -310,12 +310,7 @@ impl ConnState {
             // A heartbeat (or any event we do not understand): echo it byte for byte with the
             // request's serialization id, as Java does; never decode it.
             if header.is_two_way() {
-                let response = Header {
-                    flags: FLAG_EVENT | header.serialization(),
-                    status: StatusCode::OK,
-                    id: header.id,
-                    body_len: 0,
-                };
+                let response = Header::event_response(&header, 0);
                 let body: &[u8] = if frame.body.is_empty() {
                     HEARTBEAT_BODY
                 } else {

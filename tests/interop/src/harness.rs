@@ -24,25 +24,6 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn run_script(script: &str, args: &[&str], env: &[(&str, String)]) -> String {
-    let path = repo_root().join(script);
-    let mut cmd = Command::new(&path);
-    cmd.args(args).stdin(Stdio::null());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", path.display()));
-    assert!(
-        out.status.success(),
-        "{script} {args:?} failed ({}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
 /// The ZooKeeper to use: `ZK_CONNECT` (as `scripts/test.sh` exports it), else a server started
 /// once per test process with `scripts/zk/zk-start.sh auto`, stopped by the script's owner
 /// watchdog when this process exits.
@@ -60,7 +41,7 @@ pub fn java_classpath() -> &'static str {
                 return cp.trim().to_owned();
             }
         }
-        let cp = run_script("scripts/java-peer.sh", &["classpath"], &[]);
+        let cp = dubbo_test_zookeeper::run_script("java-peer.sh", &["classpath"], &[]);
         cp.lines().last().unwrap_or_default().to_owned()
     })
 }
