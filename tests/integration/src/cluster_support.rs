@@ -200,6 +200,33 @@ pub async fn probe_client(builder: ClientBuilder) -> Client {
         .expect("client builds")
 }
 
+/// A consumer of the greeter interface discovering providers in the registry at `url`
+/// (`configure` adds settings), built once one provider is listed, then waited for until `n`
+/// are listed (within `within`). Returns the consumer's registry too, to shut it down.
+pub async fn zk_consumer(
+    url: &Url,
+    n: usize,
+    within: Duration,
+    configure: impl FnOnce(ClientBuilder) -> ClientBuilder,
+) -> (Arc<ZookeeperRegistry>, Client) {
+    let consumer = zk_registry(url).await;
+    let client = probe_client(
+        configure(Client::builder().registry(consumer.clone()))
+            .wait_for_providers(Duration::from_secs(10)),
+    )
+    .await;
+    wait_listed(&client, n, within).await;
+    (consumer, client)
+}
+
+/// Waits (up to `within`) until `client`'s directory lists `n` providers.
+pub async fn wait_listed(client: &Client, n: usize, within: Duration) {
+    eventually(within, &format!("{n} providers listed"), || {
+        (listed(client).len() == n).then_some(())
+    })
+    .await;
+}
+
 /// Figures of a [`Load`] run.
 #[derive(Debug, Clone, Default)]
 pub struct LoadReport {

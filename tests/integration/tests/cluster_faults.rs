@@ -8,26 +8,16 @@
 use std::time::{Duration, Instant};
 
 use dubbo_integration_tests::cluster_support::{
-    eventually, init_test_tracing, listed, probe_client, serial, start_zk_probe, stop_zk_probe,
-    unique_root, zk_node_owner, zk_registry, zk_url, ChildProvider, Ensemble, Load, ZkServer,
+    eventually, init_test_tracing, listed, serial, start_zk_probe, stop_zk_probe, unique_root,
+    wait_listed, zk_consumer, zk_node_owner, zk_url, ChildProvider, Ensemble, Load, ZkServer,
 };
 use dubbo_rpc::registry::Registry;
-use dubbo_rpc::Client;
 
 const PROVIDER: &str = env!("CARGO_BIN_EXE_test-provider");
 
 /// Concurrent callers of the load, each pausing this long between calls.
 const WORKERS: usize = 4;
 const PAUSE: Duration = Duration::from_millis(1);
-
-async fn wait_listed(client: &Client, n: usize) {
-    eventually(
-        Duration::from_secs(15),
-        &format!("{n} providers listed"),
-        || (listed(client).len() == n).then_some(()),
-    )
-    .await;
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn provider_killed_with_sigkill_loses_no_call() {
@@ -40,14 +30,7 @@ async fn provider_killed_with_sigkill_loses_no_call() {
     for i in 0..3 {
         providers.push(ChildProvider::start(PROVIDER, &url, &format!("k{i}"), 0).await);
     }
-    let consumer = zk_registry(&url).await;
-    let client = probe_client(
-        Client::builder()
-            .registry(consumer.clone())
-            .wait_for_providers(Duration::from_secs(10)),
-    )
-    .await;
-    wait_listed(&client, 3).await;
+    let (consumer, client) = zk_consumer(&url, 3, Duration::from_secs(15), |b| b).await;
     let load = Load::start(&client, WORKERS, PAUSE);
     tokio::time::sleep(Duration::from_secs(1)).await;
 
@@ -97,14 +80,7 @@ async fn rolling_restart_with_graceful_shutdown_loses_no_call() {
     for i in 0..3 {
         providers.push(ChildProvider::start(PROVIDER, &url, &format!("g{i}"), 0).await);
     }
-    let consumer = zk_registry(&url).await;
-    let client = probe_client(
-        Client::builder()
-            .registry(consumer.clone())
-            .wait_for_providers(Duration::from_secs(10)),
-    )
-    .await;
-    wait_listed(&client, 3).await;
+    let (consumer, client) = zk_consumer(&url, 3, Duration::from_secs(15), |b| b).await;
     let load = Load::start(&client, WORKERS, PAUSE);
     tokio::time::sleep(Duration::from_millis(500)).await;
 
@@ -145,14 +121,7 @@ async fn zookeeper_leader_killed_under_load_loses_no_call() {
     for i in 0..3 {
         providers.push(start_zk_probe(&format!("e{i}"), &url).await);
     }
-    let consumer = zk_registry(&url).await;
-    let client = probe_client(
-        Client::builder()
-            .registry(consumer.clone())
-            .wait_for_providers(Duration::from_secs(10)),
-    )
-    .await;
-    wait_listed(&client, 3).await;
+    let (consumer, client) = zk_consumer(&url, 3, Duration::from_secs(15), |b| b).await;
     let sessions: Vec<_> = providers.iter().map(|(_, s)| s.session_id()).collect();
     let load = Load::start(&client, WORKERS, PAUSE);
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -167,7 +136,7 @@ async fn zookeeper_leader_killed_under_load_loses_no_call() {
     let elected = killed.elapsed();
     // writes work again: a provider registered now is seen
     let (late, late_session) = start_zk_probe("late", &url).await;
-    wait_listed(&client, 4).await;
+    wait_listed(&client, 4, Duration::from_secs(15)).await;
     let late_seen = killed.elapsed();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let report = load.stop().await;

@@ -8,22 +8,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dubbo_integration_tests::cluster_support::{
-    eventually, init_test_tracing, listed, probe_client, serial, start_zk_probe, stop_zk_probe,
-    unique_root, zk_node_owner, zk_registry, zk_url, DirectoryMin, Load, LoadReport, Probe,
-    ZkServer,
+    eventually, init_test_tracing, serial, start_zk_probe, stop_zk_probe, unique_root, wait_listed,
+    zk_consumer, zk_node_owner, zk_url, DirectoryMin, Load, LoadReport, Probe, ZkServer,
 };
 use dubbo_registry::ZookeeperRegistry;
 use dubbo_rpc::registry::Registry;
-use dubbo_rpc::{Client, Url};
-
-async fn wait_listed(client: &Client, n: usize) {
-    eventually(
-        Duration::from_secs(20),
-        &format!("{n} providers listed"),
-        || (listed(client).len() == n).then_some(()),
-    )
-    .await;
-}
+use dubbo_rpc::Url;
 
 /// Whether the provider's node exists and is owned by its registry's current session.
 async fn registered_in_current_session(
@@ -60,14 +50,7 @@ async fn zookeeper_restart_brings_back_registrations_and_subscriptions() {
     let zk = ZkServer::start(2000).await;
     let url = zk_url(&zk.connect, &unique_root("restart"), "session=20000");
     let fleet = start_fleet(&url, 2).await;
-    let consumer = zk_registry(&url).await;
-    let client = probe_client(
-        Client::builder()
-            .registry(consumer.clone())
-            .wait_for_providers(Duration::from_secs(10)),
-    )
-    .await;
-    wait_listed(&client, 2).await;
+    let (consumer, client) = zk_consumer(&url, 2, Duration::from_secs(20), |b| b).await;
     let sessions: Vec<_> = fleet.iter().map(|(_, s)| s.session_id()).collect();
     let load = Load::start(&client, 4, Duration::from_millis(1));
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -81,7 +64,7 @@ async fn zookeeper_restart_brings_back_registrations_and_subscriptions() {
     let (late, late_session) = start_zk_probe("late", &url).await;
     let registered = down.elapsed();
     let smallest = min.take(3);
-    wait_listed(&client, 3).await;
+    wait_listed(&client, 3, Duration::from_secs(20)).await;
     let seen = down.elapsed();
     let mut kept = 0;
     for ((probe, session), before) in fleet.iter().zip(&sessions) {
@@ -114,15 +97,10 @@ async fn expire_every_session(empty_protection: bool) -> (LoadReport, usize) {
         "session=1000&timeout=20000",
     );
     let fleet = start_fleet(&url, 2).await;
-    let consumer = zk_registry(&url).await;
-    let client = probe_client(
-        Client::builder()
-            .registry(consumer.clone())
-            .empty_protection(empty_protection)
-            .wait_for_providers(Duration::from_secs(10)),
-    )
+    let (consumer, client) = zk_consumer(&url, 2, Duration::from_secs(20), |b| {
+        b.empty_protection(empty_protection)
+    })
     .await;
-    wait_listed(&client, 2).await;
     let load = Load::start(&client, 4, Duration::from_millis(1));
     tokio::time::sleep(Duration::from_millis(500)).await;
 
@@ -158,7 +136,7 @@ async fn expire_every_session(empty_protection: bool) -> (LoadReport, usize) {
     let consumer_back = resumed.elapsed();
     let (late, late_session) = start_zk_probe("late", &url).await;
     let smallest = min.take(3);
-    wait_listed(&client, 3).await;
+    wait_listed(&client, 3, Duration::from_secs(20)).await;
     let resubscribed = resumed.elapsed();
     tokio::time::sleep(Duration::from_millis(300)).await;
     let report = load.stop().await;
