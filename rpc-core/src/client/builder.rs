@@ -140,9 +140,19 @@ impl ClientBuilder {
         self
     }
 
-    /// Connection settings (payload limit, heartbeat, connect timeout).
+    /// Connection settings (payload limit, heartbeat, connect timeout, connections per
+    /// provider).
     pub fn connection(mut self, config: ConnectionConfig) -> Self {
         self.connection = config;
+        self
+    }
+
+    /// Opens `n` connections of this client's own to each provider and spreads calls over
+    /// them in turn (Java's `connections`); 0 shares one connection per address with every
+    /// client of the process (the default, unless a provider's URL says `connections`). The
+    /// client parameter `connections` sets the same.
+    pub fn connections(mut self, n: u32) -> Self {
+        self.connection.connections = Some(n);
         self
     }
 
@@ -202,6 +212,14 @@ impl ClientBuilder {
                 .get("enable-empty-protection")
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
         });
+        let mut connection = self.connection;
+        if connection.connections.is_none() {
+            connection.connections = self
+                .settings
+                .parameters
+                .get("connections")
+                .and_then(|n| n.trim().parse().ok());
+        }
         let target = Arc::new(ServiceTarget::new(
             descriptor.clone(),
             version.clone(),
@@ -222,7 +240,7 @@ impl ClientBuilder {
                 })?;
                 urls.push(url.with_path(descriptor.interface.as_str()));
             }
-            Directory::fixed(urls, &self.connection)
+            Directory::fixed(urls, &connection)
         } else if let Some(registry) = self.registry {
             let mut spec = ConsumerSpec {
                 application,
@@ -252,11 +270,7 @@ impl ClientBuilder {
                     }));
                 }
             }
-            Directory::follow_with(
-                provider_urls(subscription),
-                self.connection.clone(),
-                empty_protection,
-            )
+            Directory::follow_with(provider_urls(subscription), connection, empty_protection)
         } else {
             return Err(RpcError::application(
                 "no provider source: give the client a url(...) or a registry(...)",

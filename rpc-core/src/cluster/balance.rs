@@ -23,23 +23,36 @@ use crate::error::RpcError;
 /// (forking) gets distinct providers.
 #[derive(Debug, Clone)]
 pub struct Balance<S> {
-    directory: Directory,
-    balancers: Arc<Mutex<HashMap<String, Arc<dyn LoadBalance>>>>,
+    shared: Arc<BalanceShared>,
     inner: S,
+}
+
+/// What every clone of one client's balancing layer shares (one reference count to clone
+/// per call).
+#[derive(Debug)]
+struct BalanceShared {
+    directory: Directory,
+    balancers: Mutex<HashMap<String, Arc<dyn LoadBalance>>>,
 }
 
 impl<S> Balance<S> {
     /// Balances over `directory`, then calls `inner` with the chosen provider set.
     pub fn new(directory: Directory, inner: S) -> Self {
         Balance {
-            directory,
-            balancers: Arc::default(),
+            shared: Arc::new(BalanceShared {
+                directory,
+                balancers: Mutex::default(),
+            }),
             inner,
         }
     }
 
     fn balancer(&self, name: &str) -> Arc<dyn LoadBalance> {
-        let mut balancers = self.balancers.lock().unwrap_or_else(|e| e.into_inner());
+        let mut balancers = self
+            .shared
+            .balancers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         if let Some(balancer) = balancers.get(name) {
             return balancer.clone();
         }
@@ -98,7 +111,7 @@ where
     fn call(&mut self, mut invocation: Invocation) -> Self::Future {
         use futures_util::future::Either;
         if invocation.invoker.is_none() {
-            let all = self.directory.list();
+            let all = self.shared.directory.list();
             let candidates = candidates(&all, invocation.tried.as_ref());
             if candidates.is_empty() {
                 return Either::Right(std::future::ready(Err(RpcError::NoProvider {

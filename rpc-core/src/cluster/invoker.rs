@@ -1,5 +1,5 @@
-//! One provider as the consumer sees it: its URL, its shared connection, and the live
-//! statistics load balancers use.
+//! One provider as the consumer sees it: its URL, its connection (shared, or several
+//! dedicated ones), and the live statistics load balancers use.
 
 use std::borrow::Cow;
 use std::future::Future;
@@ -20,6 +20,8 @@ use crate::transport::client::{
 };
 use crate::url::Url;
 
+/// At most this many dedicated connections per provider, whatever a URL says.
+const MAX_CONNECTIONS: u32 = 64;
 /// Java's default provider weight.
 pub const DEFAULT_WEIGHT: u32 = 100;
 /// Java's default warm-up period.
@@ -29,7 +31,11 @@ pub const DEFAULT_WARMUP: Duration = Duration::from_secs(600);
 #[derive(Debug)]
 pub struct Invoker {
     url: Url,
-    connection: Arc<ConnectionHandle>,
+    /// One handle shared through the process-wide pool, or the invoker's own `connections`
+    /// handles, used in turn.
+    connections: Box<[Arc<ConnectionHandle>]>,
+    /// Round-robin position over `connections`.
+    next_connection: AtomicUsize,
     max_payload: usize,
     active: AtomicUsize,
     succeeded: AtomicU64,
@@ -96,16 +102,31 @@ impl WeightParams {
 }
 
 impl Invoker {
-    /// An invoker for `url`, sharing the process-wide connection to its address.
+    /// An invoker for `url`: with `connections` set (by the consumer's config, else by the
+    /// provider URL's `connections` parameter) to n > 0, n connections of its own used in
+    /// turn, as Java; otherwise the process-wide connection to the provider's address.
     pub fn new(url: Url, config: &ConnectionConfig) -> Arc<Invoker> {
-        let connection = ConnectionPool::global().handle(&url.address(), config);
+        let address = url.address();
+        let dedicated = config
+            .connections
+            .or_else(|| url.param("connections")?.trim().parse::<u32>().ok())
+            .unwrap_or(0)
+            .min(MAX_CONNECTIONS);
+        let connections: Box<[_]> = if dedicated == 0 {
+            Box::new([ConnectionPool::global().handle(&address, config)])
+        } else {
+            (0..dedicated)
+                .map(|_| ConnectionHandle::new(&address, config.clone()))
+                .collect()
+        };
         let max_payload = url
             .param("payload")
             .and_then(|p| p.parse::<i64>().ok())
             .map(|p| if p <= 0 { usize::MAX } else { p as usize })
             .unwrap_or(config.max_frame_len);
         Arc::new(Invoker {
-            connection,
+            connections,
+            next_connection: AtomicUsize::new(0),
             max_payload,
             active: AtomicUsize::new(0),
             succeeded: AtomicU64::new(0),
@@ -127,9 +148,33 @@ impl Invoker {
         self.url.address()
     }
 
-    /// Whether calls can go here now (connected or connectable, and not readonly).
+    /// Whether calls can go here now: one of its connections is connected (or connectable)
+    /// and the provider is not readonly.
     pub fn is_available(&self) -> bool {
-        self.connection.is_available()
+        self.connections.iter().any(|c| c.is_available())
+    }
+
+    /// The connection handle the next call uses: the next in turn, connecting it first if it
+    /// never was; one that is down (reconnecting in the background) is passed over for a live
+    /// one when there is one.
+    fn connection(&self) -> (&Arc<ConnectionHandle>, Option<Arc<Connection>>) {
+        let handles = &self.connections;
+        let turn = match handles.len() {
+            1 => 0,
+            n => self.next_connection.fetch_add(1, Ordering::Relaxed) % n,
+        };
+        let handle = &handles[turn];
+        if let Some(live) = handle.live() {
+            return (handle, Some(live));
+        }
+        if handles.len() > 1 && !handle.is_available() {
+            for other in handles.iter() {
+                if let Some(live) = other.live() {
+                    return (other, Some(live));
+                }
+            }
+        }
+        (handle, None)
     }
 
     /// Calls in flight on this provider from this process (for `leastactive`).
@@ -217,16 +262,18 @@ impl Invoker {
     /// On a live connection the request is encoded and queued before this returns, and the
     /// future only waits for the answer; connecting first (rare) happens inside the future.
     pub fn call(self: &Arc<Self>, invocation: &Invocation) -> CallFuture {
-        let state = match self.connection.live() {
+        let (handle, live) = self.connection();
+        let state = match live {
             Some(connection) => match self.start(&connection, invocation) {
                 Ok((response, active)) => CallState::Waiting { response, active },
                 Err(e) => CallState::Failed(Some(e)),
             },
             None => {
-                let (invoker, invocation) = (self.clone(), invocation.clone());
+                let (invoker, invocation, handle) =
+                    (self.clone(), invocation.clone(), handle.clone());
                 CallState::Connecting(Box::pin(async move {
                     let call = async {
-                        let connection = invoker.connection.get().await?;
+                        let connection = handle.get().await?;
                         let (response, active) = invoker.start(&connection, &invocation)?;
                         finish(response.await, &active)
                     };

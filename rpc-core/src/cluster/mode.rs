@@ -12,9 +12,11 @@
 //!
 //! Business exceptions are never retried: the provider's method ran.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use tower::{Service, ServiceExt};
@@ -36,17 +38,26 @@ const FAILBACK_MAX_PENDING: usize = 100;
 /// Middleware that applies the method's cluster mode around the balanced attempts below it.
 #[derive(Debug, Clone)]
 pub struct Cluster<S> {
+    shared: Arc<ClusterShared>,
+    inner: S,
+}
+
+/// What every clone of one client's cluster layer shares (one reference count to clone per
+/// call, not one per field).
+#[derive(Debug)]
+struct ClusterShared {
     directory: Directory,
     failback_pending: Arc<AtomicUsize>,
-    inner: S,
 }
 
 impl<S> Cluster<S> {
     /// Wraps `inner`, a service that performs one balanced attempt.
     pub fn new(directory: Directory, inner: S) -> Self {
         Cluster {
-            directory,
-            failback_pending: Arc::default(),
+            shared: Arc::new(ClusterShared {
+                directory,
+                failback_pending: Arc::default(),
+            }),
             inner,
         }
     }
@@ -61,21 +72,26 @@ where
 {
     type Response = DecodedResponse;
     type Error = RpcError;
-    type Future = ResponseFuture<Attempt>;
+    type Future = ClusterFuture<S>;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), RpcError>> {
-        // Attempts use clones of `inner`, readied one by one with `oneshot`.
+        // Each attempt readies `inner` itself before calling it.
         Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, mut invocation: Invocation) -> Self::Future {
-        let list = self.directory.list();
+        let directory = &self.shared.directory;
+        let list = directory.list();
         // Java resolves the mode and its parameters against the first provider's URL.
         let settings = invocation.settings(list.first().map(|i| &**i));
         let inner = self.inner.clone();
+        let boxed = ClusterFuture::boxed;
         match settings.cluster.as_str() {
-            "failfast" => Box::pin(inner.oneshot(invocation)),
-            "failsafe" => Box::pin(async move {
+            "failfast" => {
+                drop(settings);
+                ClusterFuture::failover(inner, invocation, 0)
+            }
+            "failsafe" => boxed(Box::pin(async move {
                 match inner.oneshot(invocation).await {
                     Err(e) if !e.is_business() => {
                         tracing::warn!(error = %e, "failsafe: ignoring failed call");
@@ -83,24 +99,29 @@ where
                     }
                     other => other,
                 }
-            }),
+            })),
             "failback" => {
-                let pending = self.failback_pending.clone();
+                let pending = self.shared.failback_pending.clone();
                 let retries = settings
                     .configured_retries
                     .filter(|r| *r > 0)
                     .unwrap_or(FAILBACK_RETRIES);
-                Box::pin(failback(inner, invocation, pending, retries))
+                boxed(Box::pin(failback(inner, invocation, pending, retries)))
             }
             "forking" => {
                 let forks = settings.forks;
                 invocation.tried = Some(TriedProviders::default());
-                Box::pin(forking(inner, invocation, self.directory.clone(), forks))
+                boxed(Box::pin(forking(
+                    inner,
+                    invocation,
+                    directory.clone(),
+                    forks,
+                )))
             }
-            "broadcast" => Box::pin(broadcast(inner, invocation, self.directory.clone())),
+            "broadcast" => boxed(Box::pin(broadcast(inner, invocation, directory.clone()))),
             "available" => {
                 let first = list.iter().find(|i| i.is_available()).cloned();
-                Box::pin(async move {
+                boxed(Box::pin(async move {
                     match first {
                         Some(invoker) => {
                             invocation.invoker = Some(invoker);
@@ -110,38 +131,173 @@ where
                             service: invocation.target.service_key(),
                         }),
                     }
-                })
+                }))
             }
             _ => {
                 let retries = settings.retries();
+                drop(settings);
                 if retries > 0 && list.len() > 1 {
                     // Later attempts prefer providers not tried yet; with one provider there
                     // is nothing to prefer, and nothing to record.
                     invocation.tried = Some(TriedProviders::default());
                 }
-                Box::pin(failover(inner, invocation, retries))
+                ClusterFuture::failover(inner, invocation, retries)
             }
         }
     }
 }
 
-async fn failover<S>(inner: S, mut invocation: Invocation, retries: u32) -> Attempt
+pin_project_lite::pin_project! {
+    /// The future of [`Cluster`]: failover and failfast (nearly every call) as a named
+    /// future, which costs no allocation; the rarer modes boxed.
+    pub struct ClusterFuture<S>
+    where
+        S: Service<Invocation>,
+    {
+        #[pin]
+        mode: ModeFuture<S>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = ModeFutureProj]
+    enum ModeFuture<S>
+    where
+        S: Service<Invocation>,
+    {
+        // Failover (failfast is failover without retries).
+        Failover {
+            #[pin]
+            future: Failover<S>,
+        },
+        // Any other mode.
+        Boxed {
+            future: ResponseFuture<Attempt>,
+        },
+    }
+}
+
+impl<S> ClusterFuture<S>
 where
-    S: Service<Invocation, Response = DecodedResponse, Error = RpcError> + Clone,
+    S: Service<Invocation>,
 {
-    for attempt in 1..=retries {
-        match inner.clone().oneshot(invocation.clone()).await {
-            Err(e) if e.is_retryable() => {
-                // The balancer recorded the provider it picked in `tried` (shared by the
-                // clones of this invocation), so the next attempt goes elsewhere if it can.
-                tracing::debug!(error = %e, attempt, "failover: retrying on another provider");
-                invocation.invoker = None;
-            }
-            other => return other,
+    fn failover(inner: S, invocation: Invocation, retries: u32) -> Self {
+        ClusterFuture {
+            mode: ModeFuture::Failover {
+                future: Failover::new(inner, invocation, retries),
+            },
         }
     }
-    // The last attempt gives the invocation away instead of cloning it.
-    inner.oneshot(invocation).await
+
+    fn boxed(future: ResponseFuture<Attempt>) -> Self {
+        ClusterFuture {
+            mode: ModeFuture::Boxed { future },
+        }
+    }
+}
+
+impl<S> std::fmt::Debug for ClusterFuture<S>
+where
+    S: Service<Invocation>,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.mode {
+            ModeFuture::Failover { .. } => "ClusterFuture::Failover",
+            ModeFuture::Boxed { .. } => "ClusterFuture::Boxed",
+        })
+    }
+}
+
+impl<S> Future for ClusterFuture<S>
+where
+    S: Service<Invocation, Response = DecodedResponse, Error = RpcError>,
+{
+    type Output = Attempt;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Attempt> {
+        match self.project().mode.project() {
+            ModeFutureProj::Failover { future } => future.poll(cx),
+            ModeFutureProj::Boxed { future } => future.as_mut().poll(cx),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    // Failover: an attempt, and on a retryable failure (not a business exception: the
+    // provider's method ran) up to `retries` more, each on a provider not tried yet when
+    // there is one (the balancer records its picks in the invocation's shared `tried`).
+    struct Failover<S>
+    where
+        S: Service<Invocation>,
+    {
+        inner: S,
+        // Kept for the attempts still possible; the last attempt takes it.
+        invocation: Option<Invocation>,
+        retries_left: u32,
+        attempt_no: u32,
+        #[pin]
+        attempt: Option<S::Future>,
+    }
+}
+
+impl<S> Failover<S>
+where
+    S: Service<Invocation>,
+{
+    fn new(inner: S, invocation: Invocation, retries: u32) -> Self {
+        Failover {
+            inner,
+            invocation: Some(invocation),
+            retries_left: retries,
+            attempt_no: 0,
+            attempt: None,
+        }
+    }
+}
+
+impl<S> Future for Failover<S>
+where
+    S: Service<Invocation, Response = DecodedResponse, Error = RpcError>,
+{
+    type Output = Attempt;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Attempt> {
+        let mut this = self.project();
+        loop {
+            if let Some(attempt) = this.attempt.as_mut().as_pin_mut() {
+                match ready!(attempt.poll(cx)) {
+                    Err(e) if e.is_retryable() && *this.retries_left > 0 => {
+                        tracing::debug!(
+                            error = %e,
+                            attempt = *this.attempt_no,
+                            "failover: retrying on another provider"
+                        );
+                        *this.retries_left -= 1;
+                        this.attempt.set(None);
+                        if let Some(invocation) = this.invocation.as_mut() {
+                            // A provider pinned by the caller counts for the first attempt.
+                            invocation.invoker = None;
+                        }
+                    }
+                    other => return Poll::Ready(other),
+                }
+            }
+            ready!(this.inner.poll_ready(cx))?;
+            // The last attempt gives the invocation away instead of cloning it.
+            let invocation = if *this.retries_left > 0 {
+                this.invocation.clone()
+            } else {
+                this.invocation.take()
+            };
+            let Some(invocation) = invocation else {
+                return Poll::Ready(Err(RpcError::application(
+                    "failover polled after it completed",
+                )));
+            };
+            *this.attempt_no += 1;
+            this.attempt.set(Some(this.inner.call(invocation)));
+        }
+    }
 }
 
 async fn failback<S>(

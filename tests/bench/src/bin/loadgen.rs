@@ -469,24 +469,29 @@ async fn run_rust_client(
     inflight: usize,
     transport_only: bool,
 ) -> io::Result<(Vec<Stats>, CpuUse)> {
-    let conn = if transport_only {
-        let c = Connection::connect(&cfg.addr, &ConnectionConfig::default())
-            .await
-            .map_err(|e| io::Error::other(e.to_string()))?;
-        Some(Arc::new(c))
-    } else {
-        None
-    };
+    // `--conns` connections, as the frame targets use: the bare transport opens them
+    // itself; the client opens them as Java's `connections` setting does.
+    let mut conns = Vec::new();
+    if transport_only {
+        for _ in 0..cfg.conns {
+            let c = Connection::connect(&cfg.addr, &ConnectionConfig::default())
+                .await
+                .map_err(|e| io::Error::other(e.to_string()))?;
+            conns.push(Arc::new(c));
+        }
+    }
     let url = format!("dubbo://{}", cfg.addr);
     let err = |e: dubbo_rpc::RpcError| io::Error::other(e.to_string());
     let demo: DemoServiceClient = Client::builder()
         .url(url.clone())
+        .connections(cfg.conns as u32)
         .timeout(Duration::from_secs(30))
         .build()
         .await
         .map_err(err)?;
     let echo: EchoServiceClient = Client::builder()
         .url(url)
+        .connections(cfg.conns as u32)
         .timeout(Duration::from_secs(30))
         .build()
         .await
@@ -508,12 +513,12 @@ async fn run_rust_client(
         (0..cfg.runs).map(|_| Stats::new()).collect(),
     ));
     let tasks: Vec<_> = (0..inflight)
-        .map(|_| {
+        .map(|i| {
             let (demo, echo, clock) = (demo.clone(), echo.clone(), clock.clone());
             let (name, user, bytes) = (name.clone(), user.clone(), bytes.clone());
             let shared = shared.clone();
             let workload = cfg.workload;
-            let (conn, body) = (conn.clone(), cfg.body.clone());
+            let (conn, body) = (conns.get(i % conns.len().max(1)).cloned(), cfg.body.clone());
             tokio::spawn(async move {
                 let end = clock.end();
                 loop {

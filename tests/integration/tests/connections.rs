@@ -1,0 +1,113 @@
+//! How many connections a client opens to a provider: one per address shared by every client
+//! of the process by default, or `connections` of its own (Java's `connections`), set by the
+//! consumer or by the provider's URL, used in turn.
+//!
+//! A forwarder in front of the provider counts the connections it accepts and the request
+//! bytes each one carries.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use dubbo_integration_tests::{arg, greeter_client, method, start_greeter};
+use dubbo_rpc::Client;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Request bytes forwarded on each accepted connection, in accept order.
+type Forwarded = Arc<Mutex<Vec<usize>>>;
+
+/// Listens on a fresh port and forwards every connection to `target`, counting the bytes
+/// each one sends towards it.
+async fn counting_forwarder(target: SocketAddr) -> (SocketAddr, Forwarded) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let forwarded: Forwarded = Arc::default();
+    let counts = forwarded.clone();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let index = {
+                let mut counts = counts.lock().unwrap();
+                counts.push(0);
+                counts.len() - 1
+            };
+            let counts = counts.clone();
+            tokio::spawn(async move {
+                let upstream = TcpStream::connect(target).await.unwrap();
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut upstream_read, mut upstream_write) = upstream.into_split();
+                tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut upstream_read, &mut client_write).await;
+                });
+                let mut buf = vec![0u8; 16 * 1024];
+                loop {
+                    let n = match client_read.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    counts.lock().unwrap()[index] += n;
+                    if upstream_write.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    (addr, forwarded)
+}
+
+async fn say_hello_times(client: &Client, n: usize) {
+    for i in 0..n {
+        let name = format!("n{i}");
+        let reply: String = client.call(method::SAY_HELLO, arg(&name)).await.unwrap();
+        assert_eq!(reply, format!("Hello {name}"));
+    }
+}
+
+#[tokio::test]
+async fn a_client_with_connections_opens_that_many_and_uses_each_in_turn() {
+    let server = start_greeter("a").await;
+    let (addr, forwarded) = counting_forwarder(server.local_addr()).await;
+    let client = greeter_client(&format!("dubbo://{addr}"), Client::builder().connections(3)).await;
+    say_hello_times(&client, 9).await;
+    let counts = forwarded.lock().unwrap().clone();
+    assert_eq!(counts.len(), 3, "connections opened: {counts:?}");
+    assert!(counts.iter().all(|bytes| *bytes > 0), "{counts:?}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_provider_urls_connections_parameter_applies_when_the_client_sets_none() {
+    let server = start_greeter("a").await;
+    let (addr, forwarded) = counting_forwarder(server.local_addr()).await;
+    let client = greeter_client(&format!("dubbo://{addr}?connections=2"), Client::builder()).await;
+    say_hello_times(&client, 4).await;
+    assert_eq!(forwarded.lock().unwrap().len(), 2);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn clients_without_connections_share_one_connection_per_address() {
+    let server = start_greeter("a").await;
+    let (addr, forwarded) = counting_forwarder(server.local_addr()).await;
+    let url = format!("dubbo://{addr}");
+    let first = greeter_client(&url, Client::builder()).await;
+    let second = greeter_client(&url, Client::builder()).await;
+    say_hello_times(&first, 3).await;
+    say_hello_times(&second, 3).await;
+    assert_eq!(forwarded.lock().unwrap().len(), 1);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_clients_connections_win_over_the_provider_urls() {
+    let server = start_greeter("a").await;
+    let (addr, forwarded) = counting_forwarder(server.local_addr()).await;
+    let client = greeter_client(
+        &format!("dubbo://{addr}?connections=4"),
+        Client::builder().parameter("connections", "2"),
+    )
+    .await;
+    say_hello_times(&client, 4).await;
+    assert_eq!(forwarded.lock().unwrap().len(), 2);
+    server.shutdown().await;
+}
