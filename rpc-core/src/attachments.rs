@@ -207,20 +207,37 @@ impl Attachments {
     /// Writes the map as the last value of a body: shared sets go in as the bytes encoded
     /// when they were made, unless some of their keys are overridden.
     pub fn encode(&self, ser: &mut Serializer<'_>) -> Result<(), dubbo_hessian2::Error> {
+        self.encode_with(ser, None)
+    }
+
+    /// Like [`encode`](Self::encode), with `winning` added last: its keys win over this
+    /// map's own entries and shared sets (the consumer's `timeout` over a caller's).
+    pub fn encode_with(
+        &self,
+        ser: &mut Serializer<'_>,
+        winning: Option<&SharedAttachments>,
+    ) -> Result<(), dubbo_hessian2::Error> {
+        let beaten = |k: &str| winning.is_some_and(|w| w.contains(k));
         ser.begin_map()?;
         for (k, v) in &self.entries {
-            k.serialize(&mut *ser)?;
-            ser.write_value(v)?;
+            if !beaten(k) {
+                k.serialize(&mut *ser)?;
+                ser.write_value(v)?;
+            }
         }
         for (i, set) in self.shared().enumerate() {
-            if set.iter().any(|(k, _)| self.shadowed(i, k)) {
-                for (k, v) in set.iter().filter(|(k, _)| !self.shadowed(i, k)) {
+            let dropped = |k: &str| self.shadowed(i, k) || beaten(k);
+            if set.iter().any(|(k, _)| dropped(k)) {
+                for (k, v) in set.iter().filter(|(k, _)| !dropped(k)) {
                     k.serialize(&mut *ser)?;
                     ser.write_value(v)?;
                 }
             } else {
                 ser.write_encoded(&set.0.encoded)?;
             }
+        }
+        if let Some(winning) = winning {
+            ser.write_encoded(&winning.0.encoded)?;
         }
         ser.end_map();
         Ok(())
@@ -315,6 +332,29 @@ mod tests {
         let slow: Attachments = fast.iter().map(|(k, v)| (k, v.clone())).collect();
         assert_eq!(encoded(&fast), slow.to_value());
         assert_eq!(Attachments::from_value(encoded(&fast)), slow);
+    }
+
+    #[test]
+    fn a_winning_set_beats_own_entries_and_shared_sets_on_the_wire() {
+        let mut a = Attachments::new();
+        a.insert_str("timeout", "7");
+        a.insert_str("k", "v");
+        a.extend_shared(&SharedAttachments::new([("timeout", "8"), ("x", "y")]));
+        let winning = SharedAttachments::new([("timeout", "1000")]);
+        let mut out = Vec::new();
+        a.encode_with(&mut Serializer::new(&mut out), Some(&winning))
+            .unwrap();
+        let wire = Attachments::from_value(
+            dubbo_hessian2::Deserializer::new(&out)
+                .read_value()
+                .unwrap(),
+        );
+        assert_eq!(wire.get_str("timeout"), Some("1000"));
+        assert_eq!(
+            (wire.get_str("k"), wire.get_str("x")),
+            (Some("v"), Some("y"))
+        );
+        assert_eq!(wire.len(), 3);
     }
 
     #[test]

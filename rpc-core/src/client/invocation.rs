@@ -110,17 +110,23 @@ impl ServiceTarget {
 /// The providers one call has tried so far.
 pub type TriedProviders = Arc<std::sync::Mutex<Vec<Arc<Invoker>>>>;
 
+/// What a call asks for: shared by every attempt of the call, so a cluster mode that keeps
+/// the invocation for another attempt copies a pointer, not the arguments and attachments.
+#[derive(Debug, Clone)]
+struct CallRequest {
+    target: Arc<ServiceTarget>,
+    method_index: usize,
+    args: EncodedArgs,
+    attachments: Attachments,
+}
+
 /// One call on its way to a provider.
+///
+/// The request (service, method, arguments, attachments) is shared by the clones of an
+/// invocation; the fields are what each attempt decides for itself.
 #[derive(Debug, Clone)]
 pub struct Invocation {
-    /// The service called.
-    pub target: Arc<ServiceTarget>,
-    /// Index of the method in the service descriptor.
-    pub method_index: usize,
-    /// The arguments, encoded once.
-    pub args: EncodedArgs,
-    /// Attachments sent with the call.
-    pub attachments: Attachments,
+    request: Arc<CallRequest>,
     /// The provider chosen for this attempt (set by load balancing, or pinned by a cluster
     /// mode such as forking or broadcast).
     pub invoker: Option<Arc<Invoker>>,
@@ -129,8 +135,10 @@ pub struct Invocation {
     /// records each pick here and the next attempt skips them when it can. `None` otherwise,
     /// which spares a call with one attempt the allocation.
     pub tried: Option<TriedProviders>,
-    /// How long this attempt may wait for its response, set by the timeout layer and
-    /// enforced by the connection (`None`: no limit).
+    /// How long this attempt may wait for its response, set by the timeout layer, enforced
+    /// by the connection and sent to the provider as the `timeout` attachment, which wins
+    /// over one the caller put in the attachments, as in Java (`None`: no limit, and no
+    /// attachment).
     pub timeout: Option<std::time::Duration>,
 }
 
@@ -144,27 +152,63 @@ impl Invocation {
         attachments: Attachments,
     ) -> Invocation {
         Invocation {
-            target,
-            method_index,
-            args,
-            attachments,
+            request: Arc::new(CallRequest {
+                target,
+                method_index,
+                args,
+                attachments,
+            }),
             invoker: None,
             tried: None,
             timeout: None,
         }
     }
 
+    /// The service called.
+    pub fn target(&self) -> &Arc<ServiceTarget> {
+        &self.request.target
+    }
+
+    /// Index of the method in the service descriptor.
+    pub fn method_index(&self) -> usize {
+        self.request.method_index
+    }
+
+    /// The arguments, encoded once.
+    pub fn args(&self) -> &EncodedArgs {
+        &self.request.args
+    }
+
+    /// Attachments sent with the call.
+    pub fn attachments(&self) -> &Attachments {
+        &self.request.attachments
+    }
+
+    /// The attachments, to change. When clones of this invocation share the request (a
+    /// cluster mode kept one for another attempt), the request is copied first, so the
+    /// change stays with this invocation.
+    pub fn attachments_mut(&mut self) -> &mut Attachments {
+        &mut Arc::make_mut(&mut self.request).attachments
+    }
+
+    /// The service called, and the attachments to change (see
+    /// [`attachments_mut`](Self::attachments_mut)).
+    pub(crate) fn target_and_attachments_mut(&mut self) -> (&ServiceTarget, &mut Attachments) {
+        let request = Arc::make_mut(&mut self.request);
+        (&request.target, &mut request.attachments)
+    }
+
     /// The called method.
     pub fn method(&self) -> &MethodDescriptor {
-        &self.target.descriptor.methods[self.method_index]
+        &self.target().descriptor.methods[self.method_index()]
     }
 
     /// The settings of this call against `provider` (the provider's URL parameters count
     /// where the consumer set nothing), resolved once per provider and method.
     pub fn settings<'a>(&'a self, provider: Option<&'a Invoker>) -> Cow<'a, ResolvedSettings> {
         match provider {
-            Some(invoker) => invoker.settings(&self.target, self.method_index),
-            None => Cow::Owned(self.target.settings.resolve(&self.method().name, None)),
+            Some(invoker) => invoker.settings(self.target(), self.method_index()),
+            None => Cow::Owned(self.target().settings.resolve(&self.method().name, None)),
         }
     }
 }

@@ -121,6 +121,15 @@ impl Client {
             )));
         }
         let invocation = Invocation::new(self.target.clone(), method_index, args, attachments);
-        self.stack.clone().oneshot(invocation).await
+        match self.stack.clone().oneshot(invocation).await {
+            // The connection fails a request at its deadline without knowing the method.
+            Err(RpcError::Timeout { method, elapsed }) if method.is_empty() => {
+                Err(RpcError::Timeout {
+                    method: self.target.descriptor.methods[method_index].name.clone(),
+                    elapsed,
+                })
+            }
+            other => other,
+        }
     }
 }

@@ -48,6 +48,11 @@ impl ResolvedSettings {
     pub fn timeout_attachment(&self) -> &SharedAttachments {
         &self.timeout_attachment
     }
+
+    /// The `timeout` attachment for `timeout`.
+    pub fn timeout_attachment_for(timeout: Duration) -> SharedAttachments {
+        SharedAttachments::new([("timeout", timeout.as_millis().to_string())])
+    }
 }
 
 /// Settings that may be given per service and per method.
@@ -91,10 +96,7 @@ impl ConsumerSettings {
                 .and_then(|f| f.trim().parse::<i64>().ok())
                 .map(|f| f.max(0) as usize)
                 .unwrap_or(DEFAULT_FORKS),
-            timeout_attachment: SharedAttachments::new([(
-                "timeout",
-                timeout.as_millis().to_string(),
-            )]),
+            timeout_attachment: ResolvedSettings::timeout_attachment_for(timeout),
         }
     }
 

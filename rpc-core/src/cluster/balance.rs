@@ -115,7 +115,7 @@ where
             let candidates = candidates(&all, invocation.tried.as_ref());
             if candidates.is_empty() {
                 return Either::Right(std::future::ready(Err(RpcError::NoProvider {
-                    service: invocation.target.service_key(),
+                    service: invocation.target().service_key(),
                 })));
             }
             let chosen = if candidates.len() == 1 {
@@ -160,7 +160,7 @@ impl Service<Invocation> for Invoke {
         match &invocation.invoker {
             Some(invoker) => Either::Left(invoker.call(&invocation)),
             None => Either::Right(std::future::ready(Err(RpcError::NoProvider {
-                service: invocation.target.service_key(),
+                service: invocation.target().service_key(),
             }))),
         }
     }

@@ -299,11 +299,31 @@ impl Invoker {
         connection: &Connection,
         invocation: &Invocation,
     ) -> Result<(PendingResponse, ActiveCall), RpcError> {
-        let head = invocation.target.request_head(invocation.method_index);
+        let (target, method_index) = (invocation.target(), invocation.method_index());
+        let head = target.request_head(method_index);
+        // The attempt's timeout goes with it, encoded once per provider and method for the
+        // timeout its settings give (the timeout layer's).
+        let settings;
+        let timeout_attachment = match invocation.timeout {
+            None => None,
+            Some(timeout) => {
+                settings = self.settings(target, method_index);
+                Some(if settings.timeout == timeout {
+                    Cow::Borrowed(settings.timeout_attachment())
+                } else {
+                    Cow::Owned(ResolvedSettings::timeout_attachment_for(timeout))
+                })
+            }
+        };
         let response = connection.start_request(self.max_payload, invocation.timeout, |frame| {
             // The method's head was encoded once per client, the arguments once per call.
             frame.extend_from_slice(head);
-            body::encode_request_tail(frame, &invocation.args, &invocation.attachments)?;
+            body::encode_request_tail(
+                frame,
+                invocation.args(),
+                invocation.attachments(),
+                timeout_attachment.as_deref(),
+            )?;
             Ok(())
         })?;
         self.active.fetch_add(1, Ordering::Relaxed);

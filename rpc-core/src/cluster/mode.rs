@@ -128,7 +128,7 @@ where
                             inner.oneshot(invocation).await
                         }
                         None => Err(RpcError::NoProvider {
-                            service: invocation.target.service_key(),
+                            service: invocation.target().service_key(),
                         }),
                     }
                 }))
@@ -343,7 +343,7 @@ where
     let available = candidates(&directory.list(), None).len();
     if available == 0 {
         return Err(RpcError::NoProvider {
-            service: invocation.target.service_key(),
+            service: invocation.target().service_key(),
         });
     }
     // Java: all providers when `forks` <= 0 or >= their number, else `forks` distinct ones
@@ -384,7 +384,7 @@ where
     let targets = directory.list();
     if targets.is_empty() {
         return Err(RpcError::NoProvider {
-            service: invocation.target.service_key(),
+            service: invocation.target().service_key(),
         });
     }
     let mut result = None;

@@ -17,7 +17,7 @@ use bytes::Bytes;
 use dubbo_hessian2::{Deserializer, EncoderState, Serializer, Value};
 use serde::{Deserialize, Serialize};
 
-use crate::attachments::Attachments;
+use crate::attachments::{Attachments, SharedAttachments};
 use crate::error::JavaException;
 
 /// The dubbo protocol version every request carries. Java providers send response
@@ -84,7 +84,7 @@ pub fn encode_request(
     attachments: &Attachments,
 ) -> Result<(), dubbo_hessian2::Error> {
     encode_request_head(out, path, version, method, parameter_types)?;
-    encode_request_tail(out, args, attachments)
+    encode_request_tail(out, args, attachments, None)
 }
 
 /// Encodes the part of a request body that is the same for every call of a method: the
@@ -106,17 +106,19 @@ pub fn encode_request_head(
 }
 
 /// Encodes the rest of a request body after its head (see [`encode_request_head`]): the
-/// arguments and the attachments.
+/// arguments and the attachments, then `winning`, whose keys win over the attachments'
+/// (the attempt's `timeout`).
 pub fn encode_request_tail(
     out: &mut Vec<u8>,
     args: &EncodedArgs,
     attachments: &Attachments,
+    winning: Option<&SharedAttachments>,
 ) -> Result<(), dubbo_hessian2::Error> {
     // Strings take no part in the reference or class tables, so the head and the
     // arguments, encoded earlier by fresh serializers, slot in one after the other unchanged.
     out.extend_from_slice(&args.bytes);
     let mut ser = Serializer::resume(out, args.state.clone());
-    attachments.encode(&mut ser)
+    attachments.encode_with(&mut ser, winning)
 }
 
 /// The fixed part of a decoded request body, plus where its arguments lie.

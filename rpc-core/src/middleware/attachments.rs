@@ -37,8 +37,9 @@ where
     }
 
     fn call(&mut self, mut invocation: Invocation) -> Self::Future {
-        let target = &invocation.target;
-        let a = &mut invocation.attachments;
+        // Runs before any cluster mode keeps a copy of the invocation, so this changes the
+        // call's only request in place.
+        let (target, a) = invocation.target_and_attachments_mut();
         // These name the service called: the target's values win over the caller's (a
         // caller's `group` stays when the target has none). `remote.application` is only a
         // default.

@@ -9,7 +9,7 @@ mod attachments;
 mod timeout;
 
 pub use self::attachments::{Attachments as AttachmentsService, AttachmentsLayer};
-pub use self::timeout::{Timeout, TimeoutFuture, TimeoutLayer};
+pub use self::timeout::{Timeout, TimeoutLayer};
 
 use std::future::Future;
 use std::pin::Pin;

@@ -31,6 +31,8 @@ pub struct Received {
     pub name: String,
     /// When the call reached the handler.
     pub at: Instant,
+    /// The `timeout` attachment the consumer sent.
+    pub timeout: Option<String>,
 }
 
 /// What a [`ProbeHandler`] has seen and how it should misbehave; shared with the test.
@@ -115,6 +117,7 @@ impl ServiceHandler for ProbeHandler {
                 method: call.method_index(),
                 name: name.clone(),
                 at: Instant::now(),
+                timeout: call.attachments().get_str("timeout").map(str::to_owned),
             });
             let delay = state.delay_ms.load(Ordering::Relaxed);
             if delay > 0 {

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use dubbo_integration_tests::cluster_support::{probe_client, start_probe, Probe};
 use dubbo_integration_tests::{arg, method, no_args};
+use dubbo_rpc::attachments::Attachments;
 use dubbo_rpc::client::settings::CallSettings;
 use dubbo_rpc::client::ClientBuilder;
 use dubbo_rpc::registry::{MemoryRegistry, Registry};
@@ -119,7 +120,10 @@ async fn failover_gives_every_attempt_the_whole_timeout() {
     println!(
         "FAILOVER timeout 200 ms, provider sleeps 1 s: 3 attempts {per_provider:?} in {elapsed:?}"
     );
-    assert!(matches!(err, RpcError::Timeout { .. }), "{err:?}");
+    assert!(
+        matches!(&err, RpcError::Timeout { method, .. } if method == "sleep"),
+        "{err:?}"
+    );
     assert_eq!(per_provider, vec![1, 1, 1]);
     assert!(
         elapsed >= Duration::from_millis(590) && elapsed < Duration::from_millis(1000),
@@ -130,6 +134,35 @@ async fn failover_gives_every_attempt_the_whole_timeout() {
 
 // ---------------------------------------------------------------------------------------
 // other modes
+
+#[tokio::test]
+async fn every_attempt_sends_the_consumers_timeout_over_one_the_caller_attached() {
+    let (probes, builder) = fleet(2, &[]).await;
+    let client = probe_client(builder.timeout(Duration::from_millis(750))).await;
+    fail_all(&probes);
+    let mut attachments = Attachments::new();
+    attachments.insert_str("timeout", "5");
+    let err = client
+        .call_with::<String>(method::SAY_HELLO, arg("x"), attachments)
+        .await
+        .unwrap_err();
+    assert!(!err.is_business(), "{err:?}");
+    let sent: Vec<Option<String>> = probes
+        .iter()
+        .flat_map(|p| {
+            p.state
+                .log
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|r| r.timeout.clone())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    // Failover: three attempts, each with the consumer's timeout.
+    assert_eq!(sent, vec![Some("750".to_owned()); 3]);
+    stop(probes).await;
+}
 
 #[tokio::test]
 async fn failfast_makes_a_single_attempt() {

@@ -223,7 +223,7 @@ impl LoadBalance for ConsistentHash {
             return invokers[0].clone();
         }
         let method = &invocation.method().name;
-        let settings = &invocation.target.settings;
+        let settings = &invocation.target().settings;
         let provider = Some(invokers[0].url());
         let nodes = settings
             .parameter(method, "hash.nodes", provider)
@@ -236,7 +236,7 @@ impl LoadBalance for ConsistentHash {
                 .unwrap_or(DEFAULT_HASH_ARGUMENTS),
         );
         let ring = self.ring(method_key(invocation), invokers, nodes);
-        let key = call_key(&invocation.args.bytes, &indexes);
+        let key = call_key(&invocation.args().bytes, &indexes);
         ring.locate(&key).clone()
     }
 }

@@ -60,7 +60,7 @@ pub fn by_name(name: &str) -> Arc<dyn LoadBalance> {
 fn method_key(invocation: &Invocation) -> String {
     format!(
         "{}.{}",
-        invocation.target.service_key(),
+        invocation.target().service_key(),
         invocation.method().name
     )
 }
@@ -170,18 +170,15 @@ mod test_support {
             "test".into(),
             settings,
         );
-        Invocation {
-            target: Arc::new(target),
-            method_index: 0,
-            args: EncodedArgs {
+        Invocation::new(
+            Arc::new(target),
+            0,
+            EncodedArgs {
                 bytes: args.into(),
                 ..Default::default()
             },
-            attachments: Attachments::new(),
-            invoker: None,
-            tried: None,
-            timeout: None,
-        }
+            Attachments::new(),
+        )
     }
 
     /// A call of `a.B.m` without arguments.
