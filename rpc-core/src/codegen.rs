@@ -53,7 +53,7 @@ impl ArgsEncoder {
     /// The encoded arguments.
     pub fn finish(self) -> EncodedArgs {
         EncodedArgs {
-            bytes: self.buf.into(),
+            bytes: self.buf,
             state: self.state,
         }
     }

@@ -192,7 +192,7 @@ async fn routing_after_cfg_methods() {
     let server = EdgeServer::new(Impl);
     for (index, expected) in [(1, 1), (3, 7)] {
         let body = ArgsEncoder::new().finish().bytes;
-        let call = ServerCall::new(index, body, 0..0, Default::default(), false);
+        let call = ServerCall::new(index, body.into(), 0..0, Default::default(), false);
         let reply = server.call(call).await;
         let value: i32 = decode_response(reply.body).unwrap().decode().unwrap();
         assert_eq!(value, expected);
@@ -239,7 +239,7 @@ async fn custom_error_becomes_an_exception() {
     args.push("x").unwrap();
     let body = args.finish().bytes;
     let len = body.len();
-    let call = ServerCall::new(0, body, 0..len, Default::default(), false);
+    let call = ServerCall::new(0, body.into(), 0..len, Default::default(), false);
     let reply = CustomServer::new(CustomImpl).call(call).await;
     match decode_response(reply.body).unwrap() {
         DecodedResponse::Exception(e) => assert_eq!(e.message.as_deref(), Some("bad input x")),

@@ -50,7 +50,7 @@ impl DemoService for Demo {
 fn call_with(index: usize, args: ArgsEncoder) -> ServerCall {
     let body = args.finish().bytes;
     let len = body.len();
-    ServerCall::new(index, body, 0..len, Attachments::new(), true)
+    ServerCall::new(index, body.into(), 0..len, Attachments::new(), true)
 }
 
 fn index_of(name: &str) -> usize {

@@ -125,14 +125,7 @@ impl GenericClient {
         attachments.insert_str("generic", self.generic.clone());
         let response = self
             .client
-            .invoke(
-                INVOKE_INDEX,
-                EncodedArgs {
-                    bytes: out.into(),
-                    state,
-                },
-                attachments,
-            )
+            .invoke(INVOKE_INDEX, EncodedArgs { bytes: out, state }, attachments)
             .await?;
         value_of(response)
     }
@@ -149,10 +142,7 @@ impl GenericClient {
             .client
             .invoke(
                 ECHO_INDEX,
-                EncodedArgs {
-                    bytes: out.into(),
-                    state,
-                },
+                EncodedArgs { bytes: out, state },
                 Attachments::new(),
             )
             .await?;

@@ -65,10 +65,14 @@ impl ResultFlag {
 ///
 /// The parameter values are a slice of the body's single Hessian stream; `state` carries its
 /// class-definition, type and reference tables so the attachments that follow stay consistent.
+///
+/// The bytes are a plain `Vec`: the attempts of a call share its request, arguments included,
+/// behind one `Arc` (see [`Invocation`](crate::client::invocation::Invocation)), and turning
+/// the encoder's buffer into `Bytes` would cost an allocation per call.
 #[derive(Debug, Clone, Default)]
 pub struct EncodedArgs {
     /// The encoded parameter values.
-    pub bytes: Bytes,
+    pub bytes: Vec<u8>,
     /// The encoder tables after the last parameter.
     pub state: EncoderState,
 }
@@ -491,7 +495,7 @@ mod tests {
             ser.into_state()
         };
         let args = EncodedArgs {
-            bytes: args_buf.into(),
+            bytes: args_buf,
             state,
         };
         let mut attachments = Attachments::new();

@@ -245,10 +245,7 @@ mod tests {
             args(&mut ser);
             ser.into_state()
         };
-        let args = EncodedArgs {
-            bytes: buf.into(),
-            state,
-        };
+        let args = EncodedArgs { bytes: buf, state };
         let mut body = Vec::new();
         encode_request(
             &mut body,

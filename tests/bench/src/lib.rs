@@ -342,7 +342,7 @@ pub fn encode_call<T: Serialize + ?Sized>(
         ser.into_state()
     };
     let args = EncodedArgs {
-        bytes: arg_bytes.into(),
+        bytes: arg_bytes,
         state,
     };
     let mut out = Vec::new();

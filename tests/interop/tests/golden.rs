@@ -120,10 +120,7 @@ where
         r.version.as_deref(),
         &r.method,
         &r.parameter_types,
-        &EncodedArgs {
-            bytes: buf.into(),
-            state,
-        },
+        &EncodedArgs { bytes: buf, state },
         &r.attachments,
     )
     .unwrap();

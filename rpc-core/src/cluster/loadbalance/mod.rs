@@ -174,7 +174,7 @@ mod test_support {
             Arc::new(target),
             0,
             EncodedArgs {
-                bytes: args.into(),
+                bytes: args,
                 ..Default::default()
             },
             Attachments::new(),
