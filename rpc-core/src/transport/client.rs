@@ -7,12 +7,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use tokio::net::TcpStream;
-use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::codec::Decoder;
@@ -58,11 +57,35 @@ impl Default for ConnectionConfig {
 
 type PendingMap = Mutex<HashMap<u64, Waiter, IdHashing>>;
 
-/// A caller waiting for its response, and when it stops waiting.
+/// A request in flight: until its outcome (the response, or a failure) arrives, the waker of
+/// the task awaiting it and its deadline; then the outcome, until that task takes it and
+/// removes the entry. The caller and the reader meet in this table under its lock, which
+/// spares each call a channel allocation.
 #[derive(Debug)]
 struct Waiter {
-    tx: oneshot::Sender<Result<Frame, RpcError>>,
+    outcome: Option<Result<Frame, RpcError>>,
+    waker: Option<Waker>,
     deadline: Option<(Instant, Duration)>,
+}
+
+impl Waiter {
+    /// Records the outcome unless one already is; returns the waker to wake once the
+    /// table's lock is released.
+    fn settle(&mut self, outcome: Result<Frame, RpcError>) -> Option<Waker> {
+        if self.outcome.is_some() {
+            return None;
+        }
+        self.outcome = Some(outcome);
+        self.deadline = None;
+        self.waker.take()
+    }
+}
+
+/// Wakes the tasks whose requests were settled, after the table's lock is released.
+fn wake_all(wakers: Vec<Waker>) {
+    for waker in wakers {
+        waker.wake();
+    }
 }
 
 /// How often a connection fails the requests past their deadline. Java's timer wheel for the
@@ -245,22 +268,24 @@ impl Connection {
     }
 
     fn register(&self, id: u64, timeout: Option<Duration>) -> PendingResponse {
-        let (tx, rx) = oneshot::channel();
         // A timeout too long to add to the clock (a registry may say anything) means none.
         let deadline = timeout.and_then(|t| Some((Instant::now().checked_add(t)?, t)));
+        let waiter = Waiter {
+            outcome: None,
+            waker: None,
+            deadline,
+        };
         self.pending
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(id, Waiter { tx, deadline });
+            .insert(id, waiter);
         if deadline.is_some() && !self.sweep.armed.swap(true, Ordering::AcqRel) {
             self.sweep.wake.notify_one();
         }
         PendingResponse {
-            rx,
             pending: self.pending.clone(),
-            addr: self.addr.clone(),
             id,
-            settled: false,
+            done: false,
         }
     }
 
@@ -283,15 +308,14 @@ impl Connection {
     }
 }
 
-/// The response to a request sent with [`Connection::start_request`]. Dropping it before it
-/// resolves (timeout, cancellation) removes the request's pending entry.
+/// The response to a request sent with [`Connection::start_request`]. It removes the
+/// request's pending entry when it resolves, or when it is dropped before (timeout,
+/// cancellation).
 #[derive(Debug)]
 pub struct PendingResponse {
-    rx: oneshot::Receiver<Result<Frame, RpcError>>,
     pending: Arc<PendingMap>,
-    addr: Arc<str>,
     id: u64,
-    settled: bool,
+    done: bool,
 }
 
 impl Future for PendingResponse {
@@ -299,18 +323,34 @@ impl Future for PendingResponse {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        let result = std::task::ready!(Pin::new(&mut this.rx).poll(cx));
-        // The reader removed the entry when it answered, or when the connection was lost.
-        this.settled = true;
-        Poll::Ready(
-            result.unwrap_or_else(|_| Err(transport_error(&this.addr, "connection closed".into()))),
-        )
+        if this.done {
+            return Poll::Ready(Err(RpcError::application(
+                "response polled after it completed",
+            )));
+        }
+        let mut table = this.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(waiter) = table.get_mut(&this.id) else {
+            // Only this future removes its entry.
+            this.done = true;
+            return Poll::Ready(Err(RpcError::application("response entry lost")));
+        };
+        if waiter.outcome.is_none() {
+            match &waiter.waker {
+                Some(waker) if waker.will_wake(cx.waker()) => {}
+                _ => waiter.waker = Some(cx.waker().clone()),
+            }
+            return Poll::Pending;
+        }
+        let outcome = table.remove(&this.id).and_then(|w| w.outcome);
+        drop(table);
+        this.done = true;
+        Poll::Ready(outcome.unwrap_or_else(|| Err(RpcError::application("response entry lost"))))
     }
 }
 
 impl Drop for PendingResponse {
     fn drop(&mut self) {
-        if !self.settled {
+        if !self.done {
             self.pending
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -417,18 +457,18 @@ async fn read_loop(
     };
     tracing::debug!(%addr, %reason, "connection closed");
     outbox.close();
-    let waiters: Vec<_> = pending
+    let wakers: Vec<Waker> = pending
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .drain()
-        .map(|(_, w)| w.tx)
+        .values_mut()
+        .filter_map(|w| {
+            w.settle(Err(transport_error(
+                &addr,
+                format!("connection lost: {reason}"),
+            )))
+        })
         .collect();
-    for w in waiters {
-        let _ = w.send(Err(transport_error(
-            &addr,
-            format!("connection lost: {reason}"),
-        )));
-    }
+    wake_all(wakers);
 }
 
 /// Fails the requests whose deadline has passed, every [`DEADLINE_TICK`] while any request
@@ -441,33 +481,31 @@ async fn sweep_loop(pending: Arc<PendingMap>, sweep: Arc<Sweep>) {
         }
         tokio::time::sleep(DEADLINE_TICK).await;
         let now = Instant::now();
-        let mut expired = Vec::new();
+        let mut wakers = Vec::new();
         {
             let mut table = pending.lock().unwrap_or_else(|e| e.into_inner());
-            let due: Vec<u64> = table
-                .iter()
-                .filter(|(_, w)| w.deadline.is_some_and(|(at, _)| at <= now))
-                .map(|(id, _)| *id)
-                .collect();
-            for id in due {
-                if let Some(w) = table.remove(&id) {
-                    expired.push(w);
+            let mut waiting = false;
+            for w in table.values_mut() {
+                match w.deadline {
+                    Some((at, elapsed)) if at <= now => {
+                        // The client above names the method.
+                        let timeout = RpcError::Timeout {
+                            method: String::new(),
+                            elapsed,
+                        };
+                        wakers.extend(w.settle(Err(timeout)));
+                    }
+                    Some(_) => waiting = true,
+                    None => {}
                 }
             }
-            if !table.values().any(|w| w.deadline.is_some()) {
+            if !waiting {
                 // Disarmed under the lock: a request registered after this sees `armed`
                 // false and wakes the sweeper again.
                 sweep.armed.store(false, Ordering::Release);
             }
         }
-        for w in expired {
-            let elapsed = w.deadline.map_or(Duration::ZERO, |(_, t)| t);
-            // The timeout layer above names the method.
-            let _ = w.tx.send(Err(RpcError::Timeout {
-                method: String::new(),
-                elapsed,
-            }));
-        }
+        wake_all(wakers);
     }
 }
 
@@ -476,18 +514,17 @@ fn complete(pending: &PendingMap, ready: &mut Vec<(u64, Result<Frame, RpcError>)
     if ready.is_empty() {
         return;
     }
-    let mut waiters = Vec::with_capacity(ready.len());
+    let mut wakers = Vec::with_capacity(ready.len());
     {
         let mut table = pending.lock().unwrap_or_else(|e| e.into_inner());
         for (id, result) in ready.drain(..) {
-            if let Some(waiter) = table.remove(&id) {
-                waiters.push((waiter.tx, result));
+            // A response for a request nobody waits for any more is dropped.
+            if let Some(waiter) = table.get_mut(&id) {
+                wakers.extend(waiter.settle(result));
             }
         }
     }
-    for (waiter, result) in waiters {
-        let _ = waiter.send(result);
-    }
+    wake_all(wakers);
 }
 
 /// Events a provider sends us: readonly/writeable notices and (rarely) heartbeats.
