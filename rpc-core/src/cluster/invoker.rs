@@ -20,6 +20,14 @@ use crate::transport::client::{
 };
 use crate::url::Url;
 
+/// Consecutive calls a provider's dedicated connections take in turn (Java alternates on
+/// every call). Calls started together, such as the callers woken by one read, then leave in
+/// one write and come back in one read instead of being split over every connection: over 4
+/// connections with 1 024 calls in flight, turns of 128 calls took the consumer from about
+/// 31 000 writes a second to about 7 000 and from 1.23–1.34 to 0.98–1.05 µs of CPU per
+/// call, and the provider from 1.10–1.24 to 0.83–0.90 µs. Over time the calls still spread
+/// evenly over the connections.
+const CALLS_PER_TURN: usize = 128;
 /// At most this many dedicated connections per provider, whatever a URL says.
 const MAX_CONNECTIONS: u32 = 64;
 /// Java's default provider weight.
@@ -154,14 +162,16 @@ impl Invoker {
         self.connections.iter().any(|c| c.is_available())
     }
 
-    /// The connection handle the next call uses: the next in turn, connecting it first if it
-    /// never was; one that is down (reconnecting in the background) is passed over for a live
-    /// one when there is one.
+    /// The connection handle the next call uses: with several connections, the next in
+    /// turn every [`CALLS_PER_TURN`] calls.
+    ///
+    /// A connection never connected is connected on its turn; one that is down
+    /// (reconnecting in the background) is passed over for a live one when there is one.
     fn connection(&self) -> (&Arc<ConnectionHandle>, Option<Arc<Connection>>) {
         let handles = &self.connections;
         let turn = match handles.len() {
             1 => 0,
-            n => self.next_connection.fetch_add(1, Ordering::Relaxed) % n,
+            n => self.next_connection.fetch_add(1, Ordering::Relaxed) / CALLS_PER_TURN % n,
         };
         let handle = &handles[turn];
         if let Some(live) = handle.live() {

@@ -13,6 +13,9 @@ use dubbo_rpc::Client;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+/// Consecutive calls a client sends on one of its connections before the next one's turn.
+const CALLS_PER_TURN: usize = 128;
+
 /// Request bytes forwarded on each accepted connection, in accept order.
 type Forwarded = Arc<Mutex<Vec<usize>>>;
 
@@ -68,7 +71,7 @@ async fn a_client_with_connections_opens_that_many_and_uses_each_in_turn() {
     let server = start_greeter("a").await;
     let (addr, forwarded) = counting_forwarder(server.local_addr()).await;
     let client = greeter_client(&format!("dubbo://{addr}"), Client::builder().connections(3)).await;
-    say_hello_times(&client, 9).await;
+    say_hello_times(&client, 3 * CALLS_PER_TURN).await;
     let counts = forwarded.lock().unwrap().clone();
     assert_eq!(counts.len(), 3, "connections opened: {counts:?}");
     assert!(counts.iter().all(|bytes| *bytes > 0), "{counts:?}");
@@ -80,7 +83,7 @@ async fn the_provider_urls_connections_parameter_applies_when_the_client_sets_no
     let server = start_greeter("a").await;
     let (addr, forwarded) = counting_forwarder(server.local_addr()).await;
     let client = greeter_client(&format!("dubbo://{addr}?connections=2"), Client::builder()).await;
-    say_hello_times(&client, 4).await;
+    say_hello_times(&client, 2 * CALLS_PER_TURN).await;
     assert_eq!(forwarded.lock().unwrap().len(), 2);
     server.shutdown().await;
 }
@@ -92,8 +95,8 @@ async fn clients_without_connections_share_one_connection_per_address() {
     let url = format!("dubbo://{addr}");
     let first = greeter_client(&url, Client::builder()).await;
     let second = greeter_client(&url, Client::builder()).await;
-    say_hello_times(&first, 3).await;
-    say_hello_times(&second, 3).await;
+    say_hello_times(&first, 2 * CALLS_PER_TURN).await;
+    say_hello_times(&second, 2 * CALLS_PER_TURN).await;
     assert_eq!(forwarded.lock().unwrap().len(), 1);
     server.shutdown().await;
 }
@@ -107,7 +110,7 @@ async fn the_clients_connections_win_over_the_provider_urls() {
         Client::builder().parameter("connections", "2"),
     )
     .await;
-    say_hello_times(&client, 4).await;
+    say_hello_times(&client, 4 * CALLS_PER_TURN).await;
     assert_eq!(forwarded.lock().unwrap().len(), 2);
     server.shutdown().await;
 }
