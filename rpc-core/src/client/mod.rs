@@ -14,20 +14,23 @@
 //! * `Cluster` applies the fault-tolerance mode; failover re-enters the layers below for each
 //!   attempt.
 //! * `Balance` picks a provider per attempt, skipping unavailable ones and those already tried.
-//! * `Timeout` bounds each attempt by the effective timeout (consumer method, consumer
-//!   service, provider method, provider service, 1000 ms) and sends it as the `timeout`
-//!   attachment.
-//! * `Invoke` encodes the request and waits on the shared connection to that provider.
+//! * `Timeout` sets each attempt's effective timeout (consumer method, consumer service,
+//!   provider method, provider service, 1000 ms), which the connection enforces and the
+//!   invoker sends as the `timeout` attachment.
+//! * `Invoke` encodes the request and waits on the connection to that provider: one shared
+//!   by every client of the process, or one of the client's own `connections`.
 //!
 //! # What a call costs
 //!
 //! Everything that is the same for every call is prepared once: per service the standard
 //! attachments, encoded ([`SharedAttachments`](crate::attachments::SharedAttachments)); per
 //! method the head of the request body; per provider and method the resolved settings
-//! ([`ResolvedSettings`](settings::ResolvedSettings), cached on the invoker). A call then
-//! encodes only its arguments, copies its frame into the connection's send buffer and waits
-//! on a named future; besides the arguments' buffer and the decoded result, the only
-//! allocations left on the way are the cluster mode's future and the response channel.
+//! ([`ResolvedSettings`](settings::ResolvedSettings), cached on the invoker), including the
+//! encoded `timeout` attachment. A call then encodes only its arguments, copies its frame
+//! into the connection's send buffer and waits in the connection's pending table; its
+//! attempts share one request behind an `Arc`. Failover and failfast, the common modes, run
+//! as named futures, so the arguments' buffer, that shared request and the decoded result
+//! are the call's only allocations.
 
 mod builder;
 pub mod generic;

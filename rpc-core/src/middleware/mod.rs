@@ -3,7 +3,7 @@
 //! | layer | what it does |
 //! | --- | --- |
 //! | [`AttachmentsLayer`] | adds the attachments every Java consumer sends (`path`, `interface`, `version`, `group`, `remote.application`) |
-//! | [`TimeoutLayer`] | bounds each attempt by the effective timeout and sends it as the `timeout` attachment |
+//! | [`TimeoutLayer`] | sets each attempt's effective timeout, which the connection enforces and the invoker sends as the `timeout` attachment |
 
 mod attachments;
 mod timeout;
