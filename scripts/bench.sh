@@ -287,9 +287,10 @@ done
 echo
 echo "### Rust consumer (dubbo_rpc::Client) → our provider, sayHello"
 echo
-echo "N calls in flight from N tasks over the client's one shared connection (C is not used)."
-echo "\"bare transport\": the same tasks calling \`transport::client::Connection::request\` with the"
-echo "pre-encoded body (no client stack: no attachments, cluster, balance, timeout or typed codec)."
+echo "N calls in flight from N tasks, on a single-threaded runtime, over C connections of the"
+echo "client's own (\`connections=C\`, Java's \`connections\`). \"bare transport\": the same tasks"
+echo "calling \`transport::client::Connection::request\` on C connections with the pre-encoded body"
+echo "(no client stack: no attachments, cluster, balance, timeout or typed codec)."
 echo "CPU: microseconds of CPU per call, consumer (the load generator process) + provider."
 echo
 echo "| C, N | client: calls/s | p50 / p99 / p99.9 µs | / raw limit | CPU µs/call | bare transport: calls/s | / raw limit | CPU µs/call |"
