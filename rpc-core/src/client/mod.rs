@@ -40,7 +40,7 @@ pub mod settings;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
-use tower::ServiceExt;
+use tower::Service;
 
 pub use self::builder::ClientBuilder;
 use self::invocation::{Invocation, ServiceTarget};
@@ -124,7 +124,9 @@ impl Client {
             )));
         }
         let invocation = Invocation::new(self.target.clone(), method_index, args, attachments);
-        match self.stack.clone().oneshot(invocation).await {
+        let mut stack = self.stack.clone();
+        std::future::poll_fn(|cx| stack.poll_ready(cx)).await?;
+        match stack.call(invocation).await {
             // The connection fails a request at its deadline without knowing the method.
             Err(RpcError::Timeout { method, elapsed }) if method.is_empty() => {
                 Err(RpcError::Timeout {
