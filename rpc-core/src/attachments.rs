@@ -227,7 +227,12 @@ impl Attachments {
         }
         for (i, set) in self.shared().enumerate() {
             let dropped = |k: &str| self.shadowed(i, k) || beaten(k);
-            if set.iter().any(|(k, _)| dropped(k)) {
+            // The consumer's own path (no own entries, the standard set, the timeout that
+            // wins): nothing to drop, checked without going through `shadowed`.
+            let untouched = i == 0
+                && self.entries.is_empty()
+                && !winning.is_some_and(|w| set.0.entries.iter().any(|(k, _)| w.contains(k)));
+            if !untouched && set.iter().any(|(k, _)| dropped(k)) {
                 for (k, v) in set.iter().filter(|(k, _)| !dropped(k)) {
                     k.serialize(&mut *ser)?;
                     ser.write_value(v)?;
