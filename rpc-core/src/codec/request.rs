@@ -71,14 +71,27 @@ impl<'a> RequestHead<'a> {
 /// CESU-8 encoded ones).
 pub fn decode_request_head(body: &[u8]) -> Result<RequestHead<'_>, dubbo_hessian2::Error> {
     let mut de = Deserializer::new(body);
-    let dubbo_version = Option::<Str<'_>>::deserialize(&mut de)?.map_or(Cow::Borrowed(""), |s| s.0);
-    let path = Str::deserialize(&mut de)?.0;
-    let version = Option::<Str<'_>>::deserialize(&mut de)?
-        .map(|s| s.0)
-        .filter(|v| !(v.is_empty() || v == "0.0.0" || v == "*"));
-    let method = Str::deserialize(&mut de)?.0;
-    let parameter_types =
-        Option::<Str<'_>>::deserialize(&mut de)?.map_or(Cow::Borrowed(""), |s| s.0);
+    let dubbo_version = match ascii_str(&mut de) {
+        Some(s) => s,
+        None => Option::<Str<'_>>::deserialize(&mut de)?.map_or(Cow::Borrowed(""), |s| s.0),
+    };
+    let path = match ascii_str(&mut de) {
+        Some(s) => s,
+        None => Str::deserialize(&mut de)?.0,
+    };
+    let version = match ascii_str(&mut de) {
+        Some(s) => Some(s),
+        None => Option::<Str<'_>>::deserialize(&mut de)?.map(|s| s.0),
+    }
+    .filter(|v| !(v.is_empty() || v == "0.0.0" || v == "*"));
+    let method = match ascii_str(&mut de) {
+        Some(s) => s,
+        None => Str::deserialize(&mut de)?.0,
+    };
+    let parameter_types = match ascii_str(&mut de) {
+        Some(s) => s,
+        None => Option::<Str<'_>>::deserialize(&mut de)?.map_or(Cow::Borrowed(""), |s| s.0),
+    };
     let start = de.position();
     let parameter_count = body::count_parameters(&parameter_types).ok_or_else(|| {
         <dubbo_hessian2::Error as serde::de::Error>::custom(format!(
@@ -104,6 +117,21 @@ pub fn decode_request_head(body: &[u8]) -> Result<RequestHead<'_>, dubbo_hessian
         group,
         generic,
     })
+}
+
+/// The next value when it is a short ASCII string, borrowed; `None`, having consumed
+/// nothing, for any other value. The general path would borrow such a string as well, so
+/// both give the same result; this one skips serde's visitor and the chunk loop.
+fn ascii_str<'a>(de: &mut Deserializer<'a>) -> Option<Cow<'a, str>> {
+    let bytes = de.next_ascii_str()?;
+    // The versions Java sends on every call are taken as they are; other strings are
+    // validated (ASCII always is valid UTF-8, so this never fails).
+    match bytes {
+        b"2.0.2" => Some("2.0.2"),
+        b"0.0.0" => Some("0.0.0"),
+        _ => std::str::from_utf8(bytes).ok(),
+    }
+    .map(Cow::Borrowed)
 }
 
 /// A string decoded as serde's `String` decodes it (from a string, or a binary holding
