@@ -260,6 +260,22 @@ impl<'de> Deserializer<'de> {
         self.skip()
     }
 
+    /// Consumes the next value if it is a string written as one short chunk of ASCII
+    /// characters (as Java writes names, versions and descriptors), and returns its bytes,
+    /// which are then valid UTF-8. Otherwise consumes nothing and returns `None`: the caller
+    /// reads the value the general way. Lets a caller match such strings against names it
+    /// knows before paying for UTF-8 validation.
+    pub fn next_ascii_str(&mut self) -> Option<&'de [u8]> {
+        let at = self.pos;
+        let tag = *self.input.get(at)?;
+        self.pos = at + 1;
+        let bytes = self.ascii_text(tag);
+        if bytes.is_none() {
+            self.pos = at;
+        }
+        bytes
+    }
+
     /// Looks up `keys` in the map that is the next value, reading it to its end: for
     /// each key, the value of its first entry when that is a string (`Some(Some(_))`),
     /// `Some(None)` when that value is something else, `None` when no entry has the

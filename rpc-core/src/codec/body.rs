@@ -160,6 +160,11 @@ impl DecodedRequest {
 /// Java's rule for response attachments: the version as an integer lies in
 /// [2.0.2, 2.0.99].
 pub fn supports_response_attachments(dubbo_version: &str) -> bool {
+    // Java consumers send "2.0.2" in nearly every request: answer it without splitting and
+    // parsing, which cost more than the rest of routing.
+    if dubbo_version == "2.0.2" {
+        return true;
+    }
     let mut parts = dubbo_version.split('.').map(|p| p.parse::<u32>().ok());
     match (parts.next(), parts.next(), parts.next(), parts.next()) {
         (Some(Some(2)), Some(Some(0)), Some(Some(patch)), None) => (2..=99).contains(&patch),
@@ -301,8 +306,20 @@ pub fn encode_value_response<T: Serialize + ?Sized>(
     with_attachments: bool,
 ) -> Result<Vec<u8>, dubbo_hessian2::Error> {
     let mut out = Vec::with_capacity(64);
+    encode_value_response_into(value, with_attachments, &mut out)?;
+    Ok(out)
+}
+
+/// [`encode_value_response`] into `out`, which must be empty (the body is a Hessian stream
+/// of its own); on error `out` holds a partial body.
+pub(crate) fn encode_value_response_into<T: Serialize + ?Sized>(
+    value: &T,
+    with_attachments: bool,
+    out: &mut Vec<u8>,
+) -> Result<(), dubbo_hessian2::Error> {
+    debug_assert!(out.is_empty());
     out.push(ResultFlag::Value.byte());
-    value.serialize(&mut Serializer::new(&mut out))?;
+    value.serialize(&mut Serializer::new(out))?;
     if out[1..] == [b'N'] {
         out.truncate(1);
         out[0] = if with_attachments {
@@ -314,9 +331,9 @@ pub fn encode_value_response<T: Serialize + ?Sized>(
         out[0] = ResultFlag::ValueWithAttachments.byte();
     }
     if with_attachments {
-        write_response_attachments(&mut out);
+        write_response_attachments(out);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Encodes an OK response carrying a business exception (flag 0/3).

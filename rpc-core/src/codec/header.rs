@@ -96,11 +96,19 @@ impl Header {
 
     /// Writes the header.
     pub fn write(&self, dst: &mut impl BufMut) {
-        dst.put_u16(MAGIC);
-        dst.put_u8(self.flags);
-        dst.put_u8(self.status.0);
-        dst.put_u64(self.id);
-        dst.put_u32(self.body_len);
+        // One copy of the assembled bytes, not five puts that each check for room.
+        dst.put_slice(&self.to_bytes());
+    }
+
+    /// The header's [`HEADER_LEN`] bytes.
+    pub fn to_bytes(&self) -> [u8; HEADER_LEN] {
+        let mut bytes = [0; HEADER_LEN];
+        bytes[..2].copy_from_slice(&MAGIC.to_be_bytes());
+        bytes[2] = self.flags;
+        bytes[3] = self.status.0;
+        bytes[4..12].copy_from_slice(&self.id.to_be_bytes());
+        bytes[12..].copy_from_slice(&self.body_len.to_be_bytes());
+        bytes
     }
 
     /// Reads a header from exactly [`HEADER_LEN`] bytes; `None` when the magic is wrong.

@@ -128,7 +128,7 @@ pub fn write_frame(header: &Header, body: &[u8], dst: &mut BytesMut) {
         body_len: body.len() as u32,
         ..*header
     };
-    header.write(dst);
+    dst.extend_from_slice(&header.to_bytes());
     dst.extend_from_slice(body);
 }
 
