@@ -424,7 +424,8 @@ impl RunningServer {
         self.local_addr
     }
 
-    /// The number of calls being handled now.
+    /// The number of calls being handled now: each call that waits in a task of its own,
+    /// and each connection answering a read's calls inline.
     pub fn in_flight(&self) -> usize {
         self.state.in_flight()
     }

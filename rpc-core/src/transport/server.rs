@@ -259,6 +259,10 @@ impl ConnState {
     /// Handles every complete frame in `inbuf`, then queues the responses produced meanwhile
     /// as one write.
     async fn handle_read(&mut self, inbuf: &mut BytesMut) -> Result<(), CodecError> {
+        // The calls answered inline (most of them) count as one in flight until their
+        // replies are queued: a graceful shutdown waits for them, and the counter shared by
+        // every worker thread changes twice per read instead of twice per call.
+        let _batch = InFlight::enter(self.state.clone());
         let mut handled = 0;
         while let Some(decoded) = self.codec.decode(inbuf)? {
             handled += 1;
@@ -334,9 +338,8 @@ impl ConnState {
             }
             return;
         }
-        self.state.in_flight.fetch_add(1, Ordering::AcqRel);
-        let guard = InFlight(self.state.clone());
         if frame.body.len() > INLINE_BODY {
+            let guard = InFlight::enter(self.state.clone());
             // Large bodies are decoded in a task of their own, so they are decoded on every
             // worker thread, not only on this connection's reader.
             let (dispatch, sender) = (self.dispatch.clone(), self.sender.clone());
@@ -367,7 +370,9 @@ impl ConnState {
         .await;
         let reply = match polled {
             Ok(Poll::Pending) => {
-                // The handler waits for something: let it finish in a task of its own.
+                // The handler waits for something: let it finish in a task of its own,
+                // counted in flight until it does.
+                let guard = InFlight::enter(self.state.clone());
                 let sender = self.sender.clone();
                 self.calls.spawn(async move {
                     let reply = call.await;
@@ -389,7 +394,6 @@ impl ConnState {
                 encode_reply_into(&header, &reply, max_frame_len, &mut self.out);
             }
         }
-        drop(guard);
     }
 }
 
@@ -401,8 +405,15 @@ fn panicked() -> ServerReply {
     )
 }
 
-/// Decrements the in-flight count when a call ends, however it ends.
+/// Counts a call (or a read's inline calls) in flight until dropped, however it ends.
 struct InFlight(Arc<ServerState>);
+
+impl InFlight {
+    fn enter(state: Arc<ServerState>) -> Self {
+        state.in_flight.fetch_add(1, Ordering::AcqRel);
+        InFlight(state)
+    }
+}
 
 impl Drop for InFlight {
     fn drop(&mut self) {
