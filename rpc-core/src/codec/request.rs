@@ -70,58 +70,25 @@ impl<'a> RequestHead<'a> {
 /// errors; allocates only for strings the wire form does not let it borrow (chunked or
 /// CESU-8 encoded ones).
 pub fn decode_request_head(body: &[u8]) -> Result<RequestHead<'_>, dubbo_hessian2::Error> {
-    decode_request_head_with(body, &mut |_, _| None)
-}
-
-/// The head strings a [`decode_request_head_with`] resolver is asked about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum HeadField {
-    Path,
-    Method,
-    ParameterTypes,
-}
-
-/// [`decode_request_head`], asking `known` first for the path, method and descriptor when
-/// they are short ASCII strings (as Java sends them): the router finds them among its
-/// exports by their bytes, which it has to compare anyway, instead of having them
-/// validated as UTF-8 first. `known` must return a string with exactly those bytes, or
-/// `None`.
-pub(crate) fn decode_request_head_with<'a>(
-    body: &'a [u8],
-    known: &mut dyn FnMut(HeadField, &[u8]) -> Option<&'a str>,
-) -> Result<RequestHead<'a>, dubbo_hessian2::Error> {
     let mut de = Deserializer::new(body);
-    let mut ascii_str = |de: &mut Deserializer<'a>, field| {
-        let bytes = de.next_ascii_str()?;
-        match (field, bytes) {
-            // The versions Java sends on every call are taken as they are.
-            (None, b"2.0.2") => Some("2.0.2"),
-            (None, b"0.0.0") => Some("0.0.0"),
-            (Some(field), _) => known(field, bytes),
-            (None, _) => None,
-        }
-        // Other strings are validated: ASCII always is valid UTF-8, so this never fails.
-        .or_else(|| std::str::from_utf8(bytes).ok())
-        .map(Cow::Borrowed)
-    };
-    let dubbo_version = match ascii_str(&mut de, None) {
+    let dubbo_version = match ascii_str(&mut de) {
         Some(s) => s,
         None => Option::<Str<'_>>::deserialize(&mut de)?.map_or(Cow::Borrowed(""), |s| s.0),
     };
-    let path = match ascii_str(&mut de, Some(HeadField::Path)) {
+    let path = match ascii_str(&mut de) {
         Some(s) => s,
         None => Str::deserialize(&mut de)?.0,
     };
-    let version = match ascii_str(&mut de, None) {
+    let version = match ascii_str(&mut de) {
         Some(s) => Some(s),
         None => Option::<Str<'_>>::deserialize(&mut de)?.map(|s| s.0),
     }
     .filter(|v| !(v.is_empty() || v == "0.0.0" || v == "*"));
-    let method = match ascii_str(&mut de, Some(HeadField::Method)) {
+    let method = match ascii_str(&mut de) {
         Some(s) => s,
         None => Str::deserialize(&mut de)?.0,
     };
-    let parameter_types = match ascii_str(&mut de, Some(HeadField::ParameterTypes)) {
+    let parameter_types = match ascii_str(&mut de) {
         Some(s) => s,
         None => Option::<Str<'_>>::deserialize(&mut de)?.map_or(Cow::Borrowed(""), |s| s.0),
     };
@@ -150,6 +117,21 @@ pub(crate) fn decode_request_head_with<'a>(
         group,
         generic,
     })
+}
+
+/// The next value when it is a short ASCII string, borrowed; `None`, having consumed
+/// nothing, for any other value. The general path would borrow such a string as well, so
+/// both give the same result; this one skips serde's visitor and the chunk loop.
+fn ascii_str<'a>(de: &mut Deserializer<'a>) -> Option<Cow<'a, str>> {
+    let bytes = de.next_ascii_str()?;
+    // The versions Java sends on every call are taken as they are; other strings are
+    // validated (ASCII always is valid UTF-8, so this never fails).
+    match bytes {
+        b"2.0.2" => Some("2.0.2"),
+        b"0.0.0" => Some("0.0.0"),
+        _ => std::str::from_utf8(bytes).ok(),
+    }
+    .map(Cow::Borrowed)
 }
 
 /// A string decoded as serde's `String` decodes it (from a string, or a binary holding

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use dubbo_hessian2::{Deserializer, Value};
 
 use crate::codec::body;
-use crate::codec::request::{decode_request_head_with, HeadField, RequestAttachments, RequestHead};
+use crate::codec::request::{decode_request_head, RequestAttachments, RequestHead};
 use crate::server::handler::{BoxFuture, ServerCall, ServerReply, ServiceHandler};
 use crate::status::StatusCode;
 
@@ -77,10 +77,9 @@ fn service_key(
 /// The table of exported services of one server.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Router {
-    /// interface → its exports, one per version and group. Looked up by the bytes of the
-    /// request's path, before they are validated; the handful of exports of one interface
-    /// are scanned.
-    services: HashMap<Box<[u8]>, Vec<Exported>, BuildHasherDefault<WordHasher>>,
+    /// interface → its exports, one per version and group. Looked up by the request's path
+    /// without copying it; the handful of exports of one interface are scanned.
+    services: HashMap<String, Vec<Exported>, BuildHasherDefault<WordHasher>>,
     port: u16,
 }
 
@@ -90,7 +89,7 @@ impl Router {
     }
 
     pub(crate) fn add(&mut self, exported: Exported) {
-        let key = exported.handler.descriptor().interface.as_bytes().into();
+        let key = exported.handler.descriptor().interface.clone();
         self.services.entry(key).or_default().push(exported);
     }
 
@@ -100,44 +99,15 @@ impl Router {
 
     /// The export of `path:version` in `group`.
     fn find(&self, path: &str, version: Option<&str>, group: Option<&str>) -> Option<&Exported> {
-        Self::find_in(self.services.get(path.as_bytes())?, version, group)
-    }
-
-    fn find_in<'e>(
-        exports: &'e [Exported],
-        version: Option<&str>,
-        group: Option<&str>,
-    ) -> Option<&'e Exported> {
-        exports
+        self.services
+            .get(path)?
             .iter()
             .find(|e| e.version.as_deref() == version && e.group.as_deref() == group)
     }
 
     /// Handles one request body; never fails: every outcome is a reply.
     pub(crate) fn dispatch(&self, body: Bytes) -> BoxFuture<ServerReply> {
-        // The exports of the path, when it was found by its bytes while decoding.
-        let mut exports: Option<&[Exported]> = None;
-        let mut known = |field, bytes: &[u8]| -> Option<&str> {
-            match field {
-                HeadField::Path => {
-                    let found = self.services.get(bytes)?;
-                    exports = Some(found);
-                    // Every export in the list has this interface name.
-                    found
-                        .first()
-                        .map(|e| e.handler.descriptor().interface.as_str())
-                }
-                HeadField::Method | HeadField::ParameterTypes => exports?
-                    .iter()
-                    .flat_map(|e| &e.handler.descriptor().methods)
-                    .map(|m| match field {
-                        HeadField::Method => m.name.as_str(),
-                        _ => m.parameter_types.as_str(),
-                    })
-                    .find(|name| name.as_bytes() == bytes),
-            }
-        };
-        let head = match decode_request_head_with(&body, &mut known) {
+        let head = match decode_request_head(&body) {
             Ok(r) => r,
             Err(e) => {
                 return ready(ServerReply::error(
@@ -146,11 +116,7 @@ impl Router {
                 ))
             }
         };
-        let found = match exports {
-            Some(exports) => Self::find_in(exports, head.version.as_deref(), head.group()),
-            None => self.find(&head.path, head.version.as_deref(), head.group()),
-        };
-        let Some(exported) = found else {
+        let Some(exported) = self.find(&head.path, head.version.as_deref(), head.group()) else {
             return ready(self.not_found(&head));
         };
         let with_attachments = head.supports_response_attachments();
