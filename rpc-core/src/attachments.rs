@@ -227,12 +227,7 @@ impl Attachments {
         }
         for (i, set) in self.shared().enumerate() {
             let dropped = |k: &str| self.shadowed(i, k) || beaten(k);
-            // The consumer's own path (no own entries, the standard set, the timeout that
-            // wins): nothing to drop, checked without going through `shadowed`.
-            let untouched = i == 0
-                && self.entries.is_empty()
-                && !winning.is_some_and(|w| set.0.entries.iter().any(|(k, _)| w.contains(k)));
-            if !untouched && set.iter().any(|(k, _)| dropped(k)) {
+            if set.iter().any(|(k, _)| dropped(k)) {
                 for (k, v) in set.iter().filter(|(k, _)| !dropped(k)) {
                     k.serialize(&mut *ser)?;
                     ser.write_value(v)?;
@@ -254,8 +249,13 @@ impl Attachments {
 
     /// Whether `key` of shared set `index` is overridden by an own entry or an earlier set.
     fn shadowed(&self, index: usize, key: &str) -> bool {
+        // Sliced rather than `shared().take(index)`: on the consumer's path (no own
+        // entries, the first set) this is two empty scans, cheap enough to run per key.
         self.entries.iter().any(|(k, _)| k == key)
-            || self.shared().take(index).any(|s| s.contains(key))
+            || self.shared[..index]
+                .iter()
+                .flatten()
+                .any(|s| s.contains(key))
     }
 
     fn materialize(&mut self) {

@@ -188,7 +188,7 @@ impl Invocation {
     /// cluster mode kept one for another attempt), the request is copied first, so the
     /// change stays with this invocation.
     pub fn attachments_mut(&mut self) -> &mut Attachments {
-        &mut Arc::make_mut(&mut self.request).attachments
+        self.target_and_attachments_mut().1
     }
 
     /// The service called, and the attachments to change (see

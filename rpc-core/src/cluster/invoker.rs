@@ -266,8 +266,8 @@ impl Invoker {
         }
     }
 
-    /// Sends the invocation to this provider; the future resolves to the response. No
-    /// timeout here: the timeout layer wraps this call.
+    /// Sends the invocation to this provider; the future resolves to the response, or to
+    /// [`RpcError::Timeout`] once [`Invocation::timeout`] has passed (connecting included).
     ///
     /// On a live connection the request is encoded and queued before this returns, and the
     /// future only waits for the answer; connecting first (rare) happens inside the future.

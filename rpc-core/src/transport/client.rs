@@ -329,22 +329,23 @@ impl Future for PendingResponse {
             )));
         }
         let mut table = this.pending.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(waiter) = table.get_mut(&this.id) else {
-            // Only this future removes its entry.
-            this.done = true;
-            return Poll::Ready(Err(RpcError::application("response entry lost")));
+        // Only this future removes its entry, so it is there until then.
+        let outcome = match table.get_mut(&this.id) {
+            None => Err(RpcError::application("response entry lost")),
+            Some(waiter) => match waiter.outcome.take() {
+                Some(outcome) => outcome,
+                None => {
+                    match &waiter.waker {
+                        Some(waker) if waker.will_wake(cx.waker()) => {}
+                        _ => waiter.waker = Some(cx.waker().clone()),
+                    }
+                    return Poll::Pending;
+                }
+            },
         };
-        if waiter.outcome.is_none() {
-            match &waiter.waker {
-                Some(waker) if waker.will_wake(cx.waker()) => {}
-                _ => waiter.waker = Some(cx.waker().clone()),
-            }
-            return Poll::Pending;
-        }
-        let outcome = table.remove(&this.id).and_then(|w| w.outcome);
-        drop(table);
+        table.remove(&this.id);
         this.done = true;
-        Poll::Ready(outcome.unwrap_or_else(|| Err(RpcError::application("response entry lost"))))
+        Poll::Ready(outcome)
     }
 }
 

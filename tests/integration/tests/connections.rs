@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use dubbo_integration_tests::{arg, greeter_client, method, start_greeter};
+use dubbo_rpc::client::ClientBuilder;
 use dubbo_rpc::Client;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -66,26 +67,29 @@ async fn say_hello_times(client: &Client, n: usize) {
     }
 }
 
-#[tokio::test]
-async fn a_client_with_connections_opens_that_many_and_uses_each_in_turn() {
+/// Makes `calls` calls through a client built from `builder` on the provider's URL with
+/// `query` appended; returns the request bytes of each connection the provider accepted.
+async fn forwarded_after(query: &str, builder: ClientBuilder, calls: usize) -> Vec<usize> {
     let server = start_greeter("a").await;
     let (addr, forwarded) = counting_forwarder(server.local_addr()).await;
-    let client = greeter_client(&format!("dubbo://{addr}"), Client::builder().connections(3)).await;
-    say_hello_times(&client, 3 * CALLS_PER_TURN).await;
+    let client = greeter_client(&format!("dubbo://{addr}{query}"), builder).await;
+    say_hello_times(&client, calls).await;
     let counts = forwarded.lock().unwrap().clone();
+    server.shutdown().await;
+    counts
+}
+
+#[tokio::test]
+async fn a_client_with_connections_opens_that_many_and_uses_each_in_turn() {
+    let counts = forwarded_after("", Client::builder().connections(3), 3 * CALLS_PER_TURN).await;
     assert_eq!(counts.len(), 3, "connections opened: {counts:?}");
     assert!(counts.iter().all(|bytes| *bytes > 0), "{counts:?}");
-    server.shutdown().await;
 }
 
 #[tokio::test]
 async fn the_provider_urls_connections_parameter_applies_when_the_client_sets_none() {
-    let server = start_greeter("a").await;
-    let (addr, forwarded) = counting_forwarder(server.local_addr()).await;
-    let client = greeter_client(&format!("dubbo://{addr}?connections=2"), Client::builder()).await;
-    say_hello_times(&client, 2 * CALLS_PER_TURN).await;
-    assert_eq!(forwarded.lock().unwrap().len(), 2);
-    server.shutdown().await;
+    let counts = forwarded_after("?connections=2", Client::builder(), 2 * CALLS_PER_TURN).await;
+    assert_eq!(counts.len(), 2);
 }
 
 #[tokio::test]
@@ -103,14 +107,7 @@ async fn clients_without_connections_share_one_connection_per_address() {
 
 #[tokio::test]
 async fn the_clients_connections_win_over_the_provider_urls() {
-    let server = start_greeter("a").await;
-    let (addr, forwarded) = counting_forwarder(server.local_addr()).await;
-    let client = greeter_client(
-        &format!("dubbo://{addr}?connections=4"),
-        Client::builder().parameter("connections", "2"),
-    )
-    .await;
-    say_hello_times(&client, 4 * CALLS_PER_TURN).await;
-    assert_eq!(forwarded.lock().unwrap().len(), 2);
-    server.shutdown().await;
+    let builder = Client::builder().parameter("connections", "2");
+    let counts = forwarded_after("?connections=4", builder, 4 * CALLS_PER_TURN).await;
+    assert_eq!(counts.len(), 2);
 }
