@@ -217,8 +217,8 @@ impl Connection {
 
     /// Sends a two-way request with the given encoded body and waits for its response frame.
     ///
-    /// There is no timeout here (the timeout layer owns that); when the returned future is
-    /// dropped, the pending entry is removed so nothing leaks.
+    /// Without a timeout (see [`start_request`](Self::start_request) for one); when the
+    /// returned future is dropped, the pending entry is removed so nothing leaks.
     pub async fn request(&self, body: &[u8]) -> Result<Frame, RpcError> {
         self.start_request(usize::MAX, None, |frame| {
             frame.extend_from_slice(body);
