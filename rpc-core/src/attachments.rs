@@ -40,6 +40,21 @@ struct SharedInner {
     entries: Vec<(String, Value)>,
     /// The entries as Hessian key/value pairs, without the map's start and end.
     encoded: Vec<u8>,
+    /// The [`key_bit`]s of the entries' keys.
+    key_bits: u64,
+}
+
+/// One of 64 bits for `key`, so that sets of keys can be told apart without comparing
+/// strings: two sets whose bits do not meet share no key. Keys that meet are compared.
+fn key_bit(key: &str) -> u64 {
+    let bytes = key.as_bytes();
+    let (first, last) = (bytes.first().copied(), bytes.last().copied());
+    let mix = bytes.len() + 3 * first.unwrap_or(0) as usize + 5 * last.unwrap_or(0) as usize;
+    1 << (mix % 64)
+}
+
+fn key_bits<'a>(keys: impl IntoIterator<Item = &'a str>) -> u64 {
+    keys.into_iter().fold(0, |bits, k| bits | key_bit(k))
 }
 
 impl SharedAttachments {
@@ -66,6 +81,7 @@ impl SharedAttachments {
             }
         }
         SharedAttachments(Arc::new(SharedInner {
+            key_bits: key_bits(pairs.iter().map(|(k, _)| k.as_str())),
             entries: pairs,
             encoded,
         }))
@@ -225,9 +241,15 @@ impl Attachments {
                 ser.write_value(v)?;
             }
         }
+        // The keys that beat the next shared set: own entries, earlier sets and `winning`.
+        // A set whose keys cannot be among them goes in without comparing any key.
+        let mut beating = key_bits(self.entries.iter().map(|(k, _)| k.as_str()))
+            | winning.map_or(0, |w| w.0.key_bits);
         for (i, set) in self.shared().enumerate() {
+            let overlaps = set.0.key_bits & beating != 0;
+            beating |= set.0.key_bits;
             let dropped = |k: &str| self.shadowed(i, k) || beaten(k);
-            if set.iter().any(|(k, _)| dropped(k)) {
+            if overlaps && set.iter().any(|(k, _)| dropped(k)) {
                 for (k, v) in set.iter().filter(|(k, _)| !dropped(k)) {
                     k.serialize(&mut *ser)?;
                     ser.write_value(v)?;
@@ -360,6 +382,27 @@ mod tests {
             (Some("v"), Some("y"))
         );
         assert_eq!(wire.len(), 3);
+    }
+
+    #[test]
+    fn keys_sharing_a_key_bit_are_still_told_apart() {
+        assert_eq!(key_bit("path"), key_bit("dubbo"));
+        let mut a = Attachments::new();
+        a.extend_shared(&SharedAttachments::new([("dubbo", "2.0.2")]));
+        let winning = SharedAttachments::new([("path", "a.B")]);
+        let mut out = Vec::new();
+        a.encode_with(&mut Serializer::new(&mut out), Some(&winning))
+            .unwrap();
+        let wire = Attachments::from_value(
+            dubbo_hessian2::Deserializer::new(&out)
+                .read_value()
+                .unwrap(),
+        );
+        assert_eq!(
+            (wire.get_str("dubbo"), wire.get_str("path")),
+            (Some("2.0.2"), Some("a.B"))
+        );
+        assert_eq!(wire.len(), 2);
     }
 
     #[test]

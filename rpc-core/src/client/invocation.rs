@@ -7,6 +7,7 @@ use bytes::Bytes;
 
 use crate::attachments::{Attachments, SharedAttachments};
 use crate::client::settings::{ConsumerSettings, ResolvedSettings};
+use crate::cluster::directory::InvokerList;
 use crate::cluster::invoker::Invoker;
 use crate::codec::body::{encode_request_head, EncodedArgs};
 use crate::service::{MethodDescriptor, ServiceDescriptor};
@@ -140,6 +141,10 @@ pub struct Invocation {
     /// over one the caller put in the attachments, as in Java (`None`: no limit, and no
     /// attachment).
     pub timeout: Option<std::time::Duration>,
+    /// The providers the cluster layer listed for this attempt, for the balancer to choose
+    /// from, as Java's cluster invoker lists once and hands the list to its load balancer
+    /// (`None`: the balancer lists the directory itself). Taken by the balancer.
+    pub(crate) providers: Option<InvokerList>,
 }
 
 impl Invocation {
@@ -161,6 +166,7 @@ impl Invocation {
             invoker: None,
             tried: None,
             timeout: None,
+            providers: None,
         }
     }
 

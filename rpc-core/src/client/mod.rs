@@ -50,8 +50,8 @@ use crate::codec::body::{DecodedResponse, EncodedArgs};
 use crate::error::RpcError;
 use crate::middleware::{AttachmentsService, Timeout};
 
-/// The consumer stack, named rather than boxed: a call clones it (a few reference counts)
-/// instead of allocating a boxed clone.
+/// The consumer stack, named rather than boxed: a call goes through a shared reference to it,
+/// with no clone and no allocation.
 pub type ConsumerStack = AttachmentsService<Cluster<Balance<Timeout<Invoke>>>>;
 
 /// A handle for calling one service. Cloning is cheap; clones share connections.
@@ -124,7 +124,8 @@ impl Client {
             )));
         }
         let invocation = Invocation::new(self.target.clone(), method_index, args, attachments);
-        let mut stack = self.stack.clone();
+        // Called through a shared reference: no clone of the stack per call.
+        let mut stack = &self.stack;
         std::future::poll_fn(|cx| stack.poll_ready(cx)).await?;
         match stack.call(invocation).await {
             // The connection fails a request at its deadline without knowing the method.

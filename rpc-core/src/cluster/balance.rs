@@ -73,6 +73,10 @@ pub(crate) fn candidates<'a>(
     all: &'a [Arc<Invoker>],
     tried: Option<&TriedProviders>,
 ) -> Cow<'a, [Arc<Invoker>]> {
+    if all.len() == 1 {
+        // One provider is the only candidate, available or not, tried or not.
+        return Cow::Borrowed(all);
+    }
     let tried = tried.map(|t| t.lock().unwrap_or_else(|e| e.into_inner()));
     let tried = tried.as_deref().map_or(&[][..], Vec::as_slice);
     let untried = |i: &Arc<Invoker>| !tried.iter().any(|t| Arc::ptr_eq(t, i));
@@ -111,7 +115,10 @@ where
     fn call(&mut self, mut invocation: Invocation) -> Self::Future {
         use futures_util::future::Either;
         if invocation.invoker.is_none() {
-            let all = self.shared.directory.list();
+            let all = match invocation.providers.take() {
+                Some(listed) => listed,
+                None => self.shared.directory.list(),
+            };
             let candidates = candidates(&all, invocation.tried.as_ref());
             if candidates.is_empty() {
                 return Either::Right(std::future::ready(Err(RpcError::NoProvider {
@@ -154,11 +161,11 @@ impl Service<Invocation> for Invoke {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, invocation: Invocation) -> Self::Future {
+    fn call(&mut self, mut invocation: Invocation) -> Self::Future {
         use futures_util::future::Either;
         // The request is encoded and queued here, synchronously; the future only waits.
-        match &invocation.invoker {
-            Some(invoker) => Either::Left(invoker.call(&invocation)),
+        match invocation.invoker.take() {
+            Some(invoker) => Either::Left(invoker.call(invocation)),
             None => Either::Right(std::future::ready(Err(RpcError::NoProvider {
                 service: invocation.target().service_key(),
             }))),

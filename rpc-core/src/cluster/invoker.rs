@@ -48,9 +48,10 @@ pub struct Invoker {
     active: AtomicUsize,
     succeeded: AtomicU64,
     succeeded_elapsed_micros: AtomicU64,
-    /// Whether calls are timed for [`average_response`](Self::average_response); off until a
-    /// balancer asks, which spares every other call two clock reads.
-    latency_tracked: AtomicBool,
+    /// Whether calls are counted for [`active`](Self::active) and timed for
+    /// [`average_response`](Self::average_response): off until a balancer asks, which spares
+    /// every other call two atomic operations and two clock reads.
+    tracked: AtomicBool,
     weight: WeightParams,
     /// The consumer's settings for each method against this provider, resolved on first
     /// use for the first service target that asks (an invoker belongs to one client's
@@ -139,7 +140,7 @@ impl Invoker {
             active: AtomicUsize::new(0),
             succeeded: AtomicU64::new(0),
             succeeded_elapsed_micros: AtomicU64::new(0),
-            latency_tracked: AtomicBool::new(false),
+            tracked: AtomicBool::new(false),
             weight: WeightParams::parse(&url),
             resolved: OnceLock::new(),
             url,
@@ -162,42 +163,52 @@ impl Invoker {
         self.connections.iter().any(|c| c.is_available())
     }
 
-    /// The connection handle the next call uses: with several connections, the next in
-    /// turn every [`CALLS_PER_TURN`] calls.
+    /// Runs `f` on the connection the next call uses, or returns the handle to connect: with
+    /// several connections, the next in turn every [`CALLS_PER_TURN`] calls.
     ///
     /// A connection never connected is connected on its turn; one that is down
     /// (reconnecting in the background) is passed over for a live one when there is one.
-    fn connection(&self) -> (&Arc<ConnectionHandle>, Option<Arc<Connection>>) {
+    fn on_connection<R>(
+        &self,
+        mut f: impl FnMut(&Arc<Connection>) -> R,
+    ) -> Result<R, &Arc<ConnectionHandle>> {
         let handles = &self.connections;
         let turn = match handles.len() {
             1 => 0,
             n => self.next_connection.fetch_add(1, Ordering::Relaxed) / CALLS_PER_TURN % n,
         };
         let handle = &handles[turn];
-        if let Some(live) = handle.live() {
-            return (handle, Some(live));
+        if let Some(result) = handle.with_live(&mut f) {
+            return Ok(result);
         }
         if handles.len() > 1 && !handle.is_available() {
             for other in handles.iter() {
-                if let Some(live) = other.live() {
-                    return (other, Some(live));
+                if let Some(result) = other.with_live(&mut f) {
+                    return Ok(result);
                 }
             }
         }
-        (handle, None)
+        Err(handle)
     }
 
-    /// Calls in flight on this provider from this process (for `leastactive`).
+    /// Switches on the counting and timing of calls for the balancers that use them.
+    fn track(&self) {
+        if !self.tracked.load(Ordering::Relaxed) {
+            self.tracked.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Calls in flight on this provider from this process (for `leastactive`). Calls are
+    /// counted from the first time this is asked.
     pub fn active(&self) -> usize {
+        self.track();
         self.active.load(Ordering::Relaxed)
     }
 
     /// Average latency of successful calls, and how many there were (for
     /// `shortestresponse`). Calls are timed from the first time this is asked.
     pub fn average_response(&self) -> (Duration, u64) {
-        if !self.latency_tracked.load(Ordering::Relaxed) {
-            self.latency_tracked.store(true, Ordering::Relaxed);
-        }
+        self.track();
         let n = self.succeeded.load(Ordering::Relaxed);
         if n == 0 {
             return (Duration::ZERO, 0);
@@ -271,20 +282,20 @@ impl Invoker {
     ///
     /// On a live connection the request is encoded and queued before this returns, and the
     /// future only waits for the answer; connecting first (rare) happens inside the future.
-    pub fn call(self: &Arc<Self>, invocation: &Invocation) -> CallFuture {
-        let (handle, live) = self.connection();
-        let state = match live {
-            Some(connection) => match self.start(&connection, invocation) {
-                Ok((response, active)) => CallState::Waiting { response, active },
-                Err(e) => CallState::Failed(Some(e)),
+    pub fn call(self: Arc<Self>, invocation: Invocation) -> CallFuture {
+        let state = match self.on_connection(|connection| self.start(connection, &invocation)) {
+            Ok(Ok(response)) => CallState::Waiting {
+                response,
+                active: ActiveCall::new(self),
             },
-            None => {
-                let (invoker, invocation, handle) =
-                    (self.clone(), invocation.clone(), handle.clone());
+            Ok(Err(e)) => CallState::Failed(Some(e)),
+            Err(handle) => {
+                let handle = handle.clone();
                 CallState::Connecting(Box::pin(async move {
                     let call = async {
                         let connection = handle.get().await?;
-                        let (response, active) = invoker.start(&connection, &invocation)?;
+                        let response = self.start(&connection, &invocation)?;
+                        let active = ActiveCall::new(self);
                         finish(response.await, &active)
                     };
                     // Connecting counts against the attempt's timeout too.
@@ -303,12 +314,12 @@ impl Invoker {
         CallFuture { state }
     }
 
-    /// Encodes and queues the request on `connection`; counts it as active from then on.
+    /// Encodes and queues the request on `connection`.
     fn start(
-        self: &Arc<Self>,
+        &self,
         connection: &Connection,
         invocation: &Invocation,
-    ) -> Result<(PendingResponse, ActiveCall), RpcError> {
+    ) -> Result<PendingResponse, RpcError> {
         let (target, method_index) = (invocation.target(), invocation.method_index());
         let head = target.request_head(method_index);
         // The attempt's timeout goes with it, encoded once per provider and method for the
@@ -336,16 +347,7 @@ impl Invoker {
             )?;
             Ok(())
         })?;
-        self.active.fetch_add(1, Ordering::Relaxed);
-        let started = self
-            .latency_tracked
-            .load(Ordering::Relaxed)
-            .then(Instant::now);
-        let active = ActiveCall {
-            invoker: self.clone(),
-            started,
-        };
-        Ok((response, active))
+        Ok(response)
     }
 }
 
@@ -395,17 +397,30 @@ impl Future for CallFuture {
     }
 }
 
-/// A call in flight on a provider: counted in its active calls until dropped, and timed
-/// when a balancer asked for latencies.
+/// A call in flight on a provider: when a balancer asked for them, counted in its active
+/// calls until dropped, and timed.
 #[derive(Debug)]
 struct ActiveCall {
     invoker: Arc<Invoker>,
+    /// When the call started, if it is counted and timed.
     started: Option<Instant>,
+}
+
+impl ActiveCall {
+    fn new(invoker: Arc<Invoker>) -> ActiveCall {
+        let started = invoker.tracked.load(Ordering::Relaxed).then(|| {
+            invoker.active.fetch_add(1, Ordering::Relaxed);
+            Instant::now()
+        });
+        ActiveCall { invoker, started }
+    }
 }
 
 impl Drop for ActiveCall {
     fn drop(&mut self) {
-        self.invoker.active.fetch_sub(1, Ordering::Relaxed);
+        if self.started.is_some() {
+            self.invoker.active.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 }
 

@@ -79,6 +79,27 @@ where
         Poll::Ready(Ok(()))
     }
 
+    fn call(&mut self, invocation: Invocation) -> Self::Future {
+        (&*self).call(invocation)
+    }
+}
+
+/// Calling through a shared reference: the layer keeps no per-call state, and a client that
+/// calls its stack this way spares the clone of the stack per call.
+impl<S> Service<Invocation> for &Cluster<S>
+where
+    S: Service<Invocation, Response = DecodedResponse, Error = RpcError> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = DecodedResponse;
+    type Error = RpcError;
+    type Future = ClusterFuture<S>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), RpcError>> {
+        // Each attempt readies `inner` itself before calling it.
+        Poll::Ready(Ok(()))
+    }
+
     fn call(&mut self, mut invocation: Invocation) -> Self::Future {
         let directory = &self.shared.directory;
         let list = directory.list();
@@ -89,6 +110,7 @@ where
         match settings.cluster.as_str() {
             "failfast" => {
                 drop(settings);
+                invocation.providers = Some(list);
                 ClusterFuture::failover(inner, invocation, 0)
             }
             "failsafe" => boxed(Box::pin(async move {
@@ -141,6 +163,8 @@ where
                     // is nothing to prefer, and nothing to record.
                     invocation.tried = Some(TriedProviders::default());
                 }
+                // The first attempt balances over this list; a retry lists again.
+                invocation.providers = Some(list);
                 ClusterFuture::failover(inner, invocation, retries)
             }
         }
@@ -283,11 +307,16 @@ where
                 }
             }
             ready!(this.inner.poll_ready(cx))?;
-            // The last attempt gives the invocation away instead of cloning it.
-            let invocation = if *this.retries_left > 0 {
-                this.invocation.clone()
-            } else {
-                this.invocation.take()
+            // The last attempt gives the invocation away instead of cloning it. The providers
+            // listed for the call go with the first attempt only: a retry lists again.
+            let invocation = match this.invocation.as_mut() {
+                Some(kept) if *this.retries_left > 0 => {
+                    let providers = kept.providers.take();
+                    let mut attempt = kept.clone();
+                    attempt.providers = providers;
+                    Some(attempt)
+                }
+                _ => this.invocation.take(),
             };
             let Some(invocation) = invocation else {
                 return Poll::Ready(Err(RpcError::application(

@@ -281,8 +281,15 @@ impl DecodedResponse {
 
 /// Decodes the head of an OK response body.
 pub fn decode_response(body: Bytes) -> Result<DecodedResponse, dubbo_hessian2::Error> {
-    let mut de = Deserializer::new(&body);
-    let flag_value = i32::deserialize(&mut de)?;
+    let (flag_value, start) = match body.first() {
+        // The flag is a small int, which Hessian writes as one byte (0x90 + value): read
+        // without setting up a deserializer.
+        Some(&byte @ 0x90..=0x95) => (i32::from(byte) - 0x90, 1),
+        _ => {
+            let mut de = Deserializer::new(&body);
+            (i32::deserialize(&mut de)?, de.position())
+        }
+    };
     let flag = ResultFlag::from_int(flag_value).ok_or_else(|| {
         <dubbo_hessian2::Error as serde::de::Error>::custom(format!(
             "unknown result flag {flag_value}"
@@ -290,11 +297,11 @@ pub fn decode_response(body: Bytes) -> Result<DecodedResponse, dubbo_hessian2::E
     })?;
     Ok(match flag {
         ResultFlag::Value | ResultFlag::ValueWithAttachments => {
-            let start = de.position();
             DecodedResponse::Value { body, start }
         }
         ResultFlag::Null | ResultFlag::NullWithAttachments => DecodedResponse::Null,
         ResultFlag::Exception | ResultFlag::ExceptionWithAttachments => {
+            let mut de = Deserializer::new(&body[start..]);
             DecodedResponse::Exception(JavaException::from_value(de.read_value()?))
         }
     })
@@ -558,6 +565,14 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_result_flag_in_the_long_int_form_decodes_too() {
+        // 'I' and four bytes: legal Hessian for 1, though Java writes the one-byte form.
+        let body = Bytes::from_static(&[b'I', 0, 0, 0, 1, 0x05, b'H', b'e', b'l', b'l', b'o']);
+        let response = decode_response(body).unwrap();
+        assert_eq!(response.decode::<String>().unwrap(), "Hello");
     }
 
     #[test]

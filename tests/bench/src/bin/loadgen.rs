@@ -521,11 +521,10 @@ async fn run_rust_client(
             let (conn, body) = (conns.get(i % conns.len().max(1)).cloned(), cfg.body.clone());
             tokio::spawn(async move {
                 let end = clock.end();
-                loop {
-                    let t0 = Instant::now();
-                    if t0 >= end {
-                        break;
-                    }
+                // Closed loop: each call starts when the previous one has completed, so that
+                // completion time is the next start (one clock read per call, not two).
+                let mut t0 = Instant::now();
+                while t0 < end {
                     let ok = match (&conn, workload) {
                         // The bare transport: the pre-encoded request, the response decoded.
                         (Some(conn), _) => match conn.request(&body).await {
@@ -547,6 +546,7 @@ async fn run_rust_client(
                             stats[k].errors += 1;
                         }
                     }
+                    t0 = t1;
                 }
             })
         })
