@@ -118,8 +118,9 @@ pub struct JavaException {
     pub class: String,
     /// The exception's `detailMessage`, if any.
     pub message: Option<String>,
-    /// The whole decoded exception object, for fields beyond the message.
-    pub object: Option<Value>,
+    /// The whole decoded exception object, for fields beyond the message (boxed: errors
+    /// travel inside every call's future, and a rarely used field should not make them large).
+    pub object: Option<Box<Value>>,
 }
 
 impl JavaException {
@@ -151,7 +152,7 @@ impl JavaException {
                 JavaException {
                     class: class.clone(),
                     message,
-                    object: Some(value),
+                    object: Some(Box::new(value)),
                 }
             }
             Value::Map { entries, .. } => {
@@ -168,13 +169,13 @@ impl JavaException {
                 JavaException {
                     class: "java.util.HashMap".to_owned(),
                     message,
-                    object: Some(value),
+                    object: Some(Box::new(value)),
                 }
             }
             other => JavaException {
                 class: "unknown".to_owned(),
                 message: Some(format!("{other:?}")),
-                object: Some(value),
+                object: Some(Box::new(value)),
             },
         }
     }

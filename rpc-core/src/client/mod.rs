@@ -38,7 +38,10 @@ pub mod invocation;
 pub mod settings;
 
 use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{ready, Context, Poll};
 
 use serde::de::DeserializeOwned;
 use tower::Service;
@@ -46,6 +49,7 @@ use tower::Service;
 pub use self::builder::ClientBuilder;
 use self::invocation::{Invocation, ServiceTarget};
 use crate::attachments::Attachments;
+use crate::cluster::mode::ClusterFuture;
 use crate::cluster::{Balance, Cluster, Directory, Invoke};
 use crate::codec::body::{DecodedResponse, EncodedArgs};
 use crate::error::RpcError;
@@ -96,7 +100,7 @@ impl Client {
         &self,
         method_index: usize,
         args: EncodedArgs,
-    ) -> impl Future<Output = Result<R, RpcError>> + Send + '_ {
+    ) -> impl Future<Output = Result<R, RpcError>> + Send + use<'_, R> {
         self.call_with(method_index, args, Attachments::new())
     }
 
@@ -106,11 +110,10 @@ impl Client {
         method_index: usize,
         args: EncodedArgs,
         attachments: Attachments,
-    ) -> impl Future<Output = Result<R, RpcError>> + Send + '_ {
-        let invocation = self.invocation(method_index, args, attachments);
-        async move {
-            let response = self.run(invocation?).await?;
-            Ok(response.decode::<R>()?)
+    ) -> impl Future<Output = Result<R, RpcError>> + Send + use<'_, R> {
+        DecodeFuture {
+            response: self.invoke_future(method_index, args, attachments),
+            _decoded: PhantomData,
         }
     }
 
@@ -121,47 +124,119 @@ impl Client {
         args: EncodedArgs,
         attachments: Attachments,
     ) -> impl Future<Output = Result<DecodedResponse, RpcError>> + Send + '_ {
-        let invocation = self.invocation(method_index, args, attachments);
-        async move { self.run(invocation?).await }
+        self.invoke_future(method_index, args, attachments)
     }
 
-    /// The invocation of a call, made before the call's future: only a pointer to the request
-    /// then moves into that future, rather than the arguments and attachments (the moves of
-    /// nested futures were a measurable part of a call).
-    fn invocation(
+    /// The invocation is made here, before the future: only a pointer to the request moves
+    /// with the future, not the arguments and attachments. The future is a named type rather
+    /// than an `async fn`, which would hold the invocation twice (as its argument and in the
+    /// stack's future); copying large futures on every call was a measurable part of it.
+    fn invoke_future(
         &self,
         method_index: usize,
         args: EncodedArgs,
         attachments: Attachments,
-    ) -> Result<Invocation, RpcError> {
-        if method_index >= self.target.descriptor.methods.len() {
-            return Err(RpcError::application(format!(
-                "method index {method_index} out of range for {}",
-                self.target.service_key()
-            )));
-        }
-        Ok(Invocation::new(
-            self.target.clone(),
-            method_index,
-            args,
-            attachments,
-        ))
-    }
-
-    async fn run(&self, invocation: Invocation) -> Result<DecodedResponse, RpcError> {
-        let method_index = invocation.method_index();
-        // Called through a shared reference: no clone of the stack per call.
-        let mut stack = &self.stack;
-        std::future::poll_fn(|cx| stack.poll_ready(cx)).await?;
-        match stack.call(invocation).await {
-            // The connection fails a request at its deadline without knowing the method.
-            Err(RpcError::Timeout { method, elapsed }) if method.is_empty() => {
-                Err(RpcError::Timeout {
-                    method: self.target.descriptor.methods[method_index].name.clone(),
-                    elapsed,
-                })
+    ) -> InvokeFuture<'_> {
+        let state = if method_index < self.target.descriptor.methods.len() {
+            let invocation = Invocation::new(self.target.clone(), method_index, args, attachments);
+            InvokeState::Ready {
+                invocation: Some(invocation),
             }
-            other => other,
+        } else {
+            InvokeState::Failed {
+                error: Some(RpcError::application(format!(
+                    "method index {method_index} out of range for {}",
+                    self.target.service_key()
+                ))),
+            }
+        };
+        InvokeFuture {
+            client: self,
+            method_index,
+            state,
         }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`Client::invoke`].
+    struct InvokeFuture<'a> {
+        client: &'a Client,
+        method_index: usize,
+        #[pin]
+        state: InvokeState,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = InvokeStateProj]
+    enum InvokeState {
+        // Waiting for the stack to be ready.
+        Ready { invocation: Option<Invocation> },
+        // In the stack.
+        Calling { #[pin] future: ClusterFuture<Balance<Timeout<Invoke>>> },
+        // Failed before it started.
+        Failed { error: Option<RpcError> },
+    }
+}
+
+impl Future for InvokeFuture<'_> {
+    type Output = Result<DecodedResponse, RpcError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        loop {
+            match this.state.as_mut().project() {
+                InvokeStateProj::Ready { invocation } => {
+                    // Called through a shared reference: no clone of the stack per call.
+                    let mut stack = &this.client.stack;
+                    ready!(stack.poll_ready(cx))?;
+                    let Some(invocation) = invocation.take() else {
+                        return Poll::Ready(Err(RpcError::application(
+                            "call polled after it completed",
+                        )));
+                    };
+                    let future = stack.call(invocation);
+                    this.state.set(InvokeState::Calling { future });
+                }
+                InvokeStateProj::Calling { future } => {
+                    return Poll::Ready(match ready!(future.poll(cx)) {
+                        // The connection fails a request at its deadline without knowing
+                        // the method.
+                        Err(RpcError::Timeout { method, elapsed }) if method.is_empty() => {
+                            let methods = &this.client.target.descriptor.methods;
+                            Err(RpcError::Timeout {
+                                method: methods[*this.method_index].name.clone(),
+                                elapsed,
+                            })
+                        }
+                        other => other,
+                    });
+                }
+                InvokeStateProj::Failed { error } => {
+                    return Poll::Ready(Err(error.take().unwrap_or_else(|| {
+                        RpcError::application("call polled after it completed")
+                    })));
+                }
+            }
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`Client::call_with`]: the call, then the result decoded as `R`.
+    struct DecodeFuture<'a, R> {
+        #[pin]
+        response: InvokeFuture<'a>,
+        _decoded: PhantomData<fn() -> R>,
+    }
+}
+
+impl<R: DeserializeOwned> Future for DecodeFuture<'_, R> {
+    type Output = Result<R, RpcError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let response = ready!(self.project().response.poll(cx))?;
+        Poll::Ready(Ok(response.decode::<R>()?))
     }
 }

@@ -296,7 +296,7 @@ fn business_exception() {
     };
     assert_eq!(e.class, "org.apache.dubbo.interop.api.InteropException");
     assert_eq!(e.message.as_deref(), Some(msg));
-    let object = e.object.as_ref().unwrap();
+    let object = e.object.as_deref().unwrap();
     let fields: Vec<&str> = match object {
         Value::Object { fields, .. } => fields.iter().map(|(n, _)| n.as_str()).collect(),
         other => panic!("{other:?}"),
