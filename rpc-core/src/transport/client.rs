@@ -240,8 +240,9 @@ impl Connection {
     /// Starts a two-way request: `encode` appends the request body to the buffer it is
     /// given (after room for the header), the frame is queued, and the returned future
     /// resolves to the response, or to [`RpcError::Timeout`] once `timeout` has passed
-    /// (checked every 10 ms). Fails at once, sending nothing, if the body is larger than
-    /// `max_body` (Java refuses to send such a request) or the connection is closed.
+    /// (checked every 10 ms: up to two ticks late, never early). Fails at once, sending
+    /// nothing, if the body is larger than `max_body` (Java refuses to send such a request)
+    /// or the connection is closed.
     pub fn start_request(
         &self,
         max_body: usize,
