@@ -1,0 +1,171 @@
+//! Instruction-count probe for the typed decode path: decodes the body of
+//! `benches/codec.rs` (same types, same `decode`) `N` times, so that
+//! `valgrind --tool=callgrind` gives a load-independent cost per decode.
+//!
+//! ```text
+//! cargo build --release -p dubbo-hessian2 --example decode_probe
+//! valgrind --tool=callgrind --callgrind-out-file=cg.out target/release/examples/decode_probe 20000
+//! callgrind_annotate cg.out | head -40   # total Ir / N = Ir per decode
+//! ```
+//!
+//! Run without valgrind it prints the body length and the number of decodes.
+
+use std::collections::HashMap;
+use std::hint::black_box;
+
+use dubbo_hessian2::{Date, Deserializer, Serializer};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "org.example.Address")]
+struct Address {
+    zip: String,
+    city: String,
+    street: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "org.example.Status")]
+enum Status {
+    #[serde(rename = "ACTIVE")]
+    Active,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "org.example.User")]
+struct User {
+    tags: Vec<String>,
+    props: HashMap<String, String>,
+    address: Address,
+    status: Status,
+    created: Date,
+    phone: Option<String>,
+    email: Option<String>,
+    vip: bool,
+    balance: f64,
+    score: f64,
+    level: i32,
+    age: i32,
+    id: i64,
+    name: String,
+}
+
+#[derive(Debug)]
+#[allow(dead_code)]
+struct Request<'a> {
+    version: &'a str,
+    path: &'a str,
+    service_version: &'a str,
+    method: &'a str,
+    descriptor: &'a str,
+    tenant: String,
+    trace: String,
+    user: User,
+    attachments: HashMap<String, String>,
+}
+
+fn sample_user() -> User {
+    User {
+        tags: vec![
+            "vip".into(),
+            "beta".into(),
+            "cn-north".into(),
+            "mobile".into(),
+        ],
+        props: [
+            ("locale", "zh_CN"),
+            ("theme", "dark"),
+            ("plan", "enterprise"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect(),
+        address: Address {
+            zip: "100080".into(),
+            city: "Beijing".into(),
+            street: "No. 5 Zhongguancun South Street".into(),
+        },
+        status: Status::Active,
+        created: Date(1_700_000_000_000),
+        phone: Some("+86-10-5555-0100".into()),
+        email: Some("alice@example.com".into()),
+        vip: true,
+        balance: 1024.5,
+        level: 7,
+        score: 97.25,
+        age: 30,
+        id: 1_234_567_890_123,
+        name: "Alice Zhang".into(),
+    }
+}
+
+fn attachments() -> HashMap<String, String> {
+    [
+        ("path", "org.example.UserService"),
+        ("interface", "org.example.UserService"),
+        ("version", "0.0.0"),
+        ("timeout", "3000"),
+        ("remote.application", "bench-consumer"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.into(), v.into()))
+    .collect()
+}
+
+fn encode(out: &mut Vec<u8>, user: &User, att: &HashMap<String, String>) {
+    let mut ser = Serializer::new(out);
+    for s in [
+        "2.0.2",
+        "org.example.UserService",
+        "0.0.0",
+        "updateUser",
+        "Ljava/lang/String;Ljava/lang/String;Lorg/example/User;",
+        "tenant-42",
+        "trace-5f2a9c",
+    ] {
+        s.serialize(&mut ser).unwrap();
+    }
+    user.serialize(&mut ser).unwrap();
+    att.serialize(&mut ser).unwrap();
+}
+
+#[inline(never)]
+fn decode(body: &[u8]) -> Request<'_> {
+    let mut de = Deserializer::new(body);
+    let mut s = || <&str>::deserialize(&mut de).unwrap();
+    let (version, path, service_version, method, descriptor) = (s(), s(), s(), s(), s());
+    let tenant = String::deserialize(&mut de).unwrap();
+    let trace = String::deserialize(&mut de).unwrap();
+    let user = User::deserialize(&mut de).unwrap();
+    let attachments = HashMap::deserialize(&mut de).unwrap();
+    assert!(de.is_end());
+    Request {
+        version,
+        path,
+        service_version,
+        method,
+        descriptor,
+        tenant,
+        trace,
+        user,
+        attachments,
+    }
+}
+
+fn main() {
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(20_000);
+    let user = sample_user();
+    let att = attachments();
+    let mut body = Vec::new();
+    encode(&mut body, &user, &att);
+    let r = decode(&body);
+    assert_eq!(r.user, user);
+    assert_eq!(r.attachments, att);
+    for _ in 0..n {
+        black_box(decode(black_box(&body)));
+    }
+    println!("{} bytes, {n} decodes", body.len());
+}
