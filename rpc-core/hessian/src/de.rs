@@ -188,6 +188,11 @@ pub struct Deserializer<'de> {
     class_cursor: usize,
     type_cursor: usize,
     ref_cursor: usize,
+    /// A run of ASCII input bytes starting at offset `ascii_at`, validated once as a
+    /// `str`: short ASCII strings inside it are sliced out of it without validating
+    /// each one again (see `ascii_str`).
+    ascii_at: usize,
+    ascii: &'de str,
 }
 
 thread_local! {
@@ -223,6 +228,8 @@ impl<'de> Deserializer<'de> {
             class_cursor: 0,
             type_cursor: 0,
             ref_cursor: 0,
+            ascii_at: 0,
+            ascii: "",
         }
     }
 
@@ -537,10 +544,10 @@ impl<'de> Deserializer<'de> {
     }
 
     /// The common case of a string whose first chunk tag (already consumed) is `tag`: one
-    /// final chunk of ASCII, consumed and returned as bytes (ASCII needs no further
-    /// validation). `None`, with nothing consumed, for any other string.
+    /// final chunk of ASCII, consumed and returned (ASCII needs no further validation).
+    /// `None`, with nothing consumed, for any other string.
     #[inline]
-    fn ascii_text(&mut self, tag: u8) -> Option<&'de [u8]> {
+    fn ascii_str(&mut self, tag: u8) -> Option<&'de str> {
         let (units, hdr) = match tag {
             0x00..=0x1f => (usize::from(tag), 0),
             0x30..=0x33 => (
@@ -549,25 +556,53 @@ impl<'de> Deserializer<'de> {
             ),
             _ => return None,
         };
+        // `pos` never passes the input's length and `units` < 1024: no overflow.
         let start = self.pos + hdr;
+        let end = start + units;
+        // One unit is one byte exactly when the bytes are ASCII; a run of ASCII bytes
+        // around them (validated as a `str` once) shows that without a per-string scan.
+        let inside = start
+            .checked_sub(self.ascii_at)
+            .and_then(|from| self.ascii.get(from..from + units));
+        let s = match inside {
+            Some(s) => s,
+            None => self.ascii_run(start, end)?,
+        };
+        self.pos = end;
+        Some(s)
+    }
+
+    /// Makes the ASCII run starting at `start` (at least to `end`, looking no further
+    /// than `ASCII_WINDOW` bytes beyond `start` otherwise) the current one and returns
+    /// its `start..end` part; `None`, keeping the current run, when those bytes are not
+    /// all ASCII or not all there.
+    #[inline(never)]
+    fn ascii_run(&mut self, start: usize, end: usize) -> Option<&'de str> {
         let input: &'de [u8] = self.input;
-        let bytes = input.get(start..start + units)?;
-        if !bytes.is_ascii() {
+        let limit = end.max(start + ASCII_WINDOW).min(input.len());
+        let bytes = input.get(start..limit)?;
+        let n = ascii_prefix(bytes);
+        if start + n < end {
             return None;
         }
-        self.pos = start + units;
-        Some(bytes)
+        // ASCII is valid UTF-8: this cannot fail (and costs one pass over the run).
+        let run = std::str::from_utf8(&bytes[..n]).ok()?;
+        self.ascii_at = start;
+        self.ascii = run;
+        run.get(..end - start)
+    }
+
+    /// [`ascii_str`](Self::ascii_str) as bytes.
+    #[inline]
+    fn ascii_text(&mut self, tag: u8) -> Option<&'de [u8]> {
+        self.ascii_str(tag).map(str::as_bytes)
     }
 
     /// Reads a string whose first chunk tag (already consumed) is `tag`.
     #[inline]
     fn text(&mut self, tag: u8, at: usize) -> Result<Text<'de>> {
-        let pos = self.pos;
-        if let Some(bytes) = self.ascii_text(tag) {
-            if let Ok(s) = std::str::from_utf8(bytes) {
-                return Ok(Text::Borrowed(s));
-            }
-            self.pos = pos;
+        if let Some(s) = self.ascii_str(tag) {
+            return Ok(Text::Borrowed(s));
         }
         self.text_chunks(tag, at)
     }
@@ -1401,6 +1436,34 @@ impl<'de> de::MapAccess<'de> for MapAccess<'_, 'de> {
         }
         flat_map_entries(self.de.input, self.de.pos)
     }
+}
+
+/// How far [`Deserializer::ascii_run`] looks for the end of an ASCII run beyond the
+/// string that needs it: far enough to cover the strings that follow one another in a
+/// typical body (header strings, field names, a map of attachments), short enough that
+/// a hostile input cannot make it scan much more than it reads.
+const ASCII_WINDOW: usize = 256;
+
+/// Length of the ASCII prefix of `bytes`, eight bytes at a time.
+#[inline]
+fn ascii_prefix(bytes: &[u8]) -> usize {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut n = 0;
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let high = u64::from_le_bytes(w) & HIGH;
+        if high != 0 {
+            return n + (high.trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    n + chunks
+        .remainder()
+        .iter()
+        .position(|b| !b.is_ascii())
+        .unwrap_or(chunks.remainder().len())
 }
 
 /// Number of entries of a map starting at `p` whose keys and values are all scalars
