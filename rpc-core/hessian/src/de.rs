@@ -548,6 +548,30 @@ impl<'de> Deserializer<'de> {
     /// `None`, with nothing consumed, for any other string.
     #[inline]
     fn ascii_str(&mut self, tag: u8) -> Option<&'de str> {
+        let (start, end) = self.short_span(tag)?;
+        let s = match self.in_ascii_run(start, end) {
+            Some(s) => s,
+            None => self.ascii_run(start, end)?,
+        };
+        self.pos = end;
+        Some(s)
+    }
+
+    /// [`ascii_str`](Self::ascii_str) for a string inside the current ASCII run only:
+    /// `None` also for an ASCII string outside it. Calls nothing, so that hot callers
+    /// can keep everything else out of line.
+    #[inline(always)]
+    fn ascii_str_in_run(&mut self, tag: u8) -> Option<&'de str> {
+        let (start, end) = self.short_span(tag)?;
+        let s = self.in_ascii_run(start, end)?;
+        self.pos = end;
+        Some(s)
+    }
+
+    /// Where the characters of a string whose first chunk tag (already consumed) is
+    /// `tag` would be if it is one final chunk of ASCII (one byte a unit).
+    #[inline(always)]
+    fn short_span(&self, tag: u8) -> Option<(usize, usize)> {
         let (units, hdr) = match tag {
             0x00..=0x1f => (usize::from(tag), 0),
             0x30..=0x33 => (
@@ -558,18 +582,16 @@ impl<'de> Deserializer<'de> {
         };
         // `pos` never passes the input's length and `units` < 1024: no overflow.
         let start = self.pos + hdr;
-        let end = start + units;
-        // One unit is one byte exactly when the bytes are ASCII; a run of ASCII bytes
-        // around them (validated as a `str` once) shows that without a per-string scan.
-        let inside = start
-            .checked_sub(self.ascii_at)
-            .and_then(|from| self.ascii.get(from..from + units));
-        let s = match inside {
-            Some(s) => s,
-            None => self.ascii_run(start, end)?,
-        };
-        self.pos = end;
-        Some(s)
+        Some((start, start + units))
+    }
+
+    /// The bytes `start..end` when they lie inside the current ASCII run. One unit is
+    /// one byte exactly when the bytes are ASCII; a run of ASCII bytes around them
+    /// (validated as a `str` once) shows that without a per-string scan.
+    #[inline(always)]
+    fn in_ascii_run(&self, start: usize, end: usize) -> Option<&'de str> {
+        let from = start.checked_sub(self.ascii_at)?;
+        self.ascii.get(from..from + (end - start))
     }
 
     /// Makes the ASCII run starting at `start` (at least to `end`, looking no further
@@ -751,20 +773,18 @@ impl<'de> Deserializer<'de> {
     }
 
     fn class_def(&mut self) -> Result<()> {
-        let name = self.string_value("class name")?;
-        let n = self.length("field count")?;
         // Replaying a reference re-reads definitions that are already in the table.
         let new = self.class_cursor >= self.classes.len();
+        let name = self.name_value("class name", new)?;
+        let n = self.length("field count")?;
         let first = self.field_names.len();
         for _ in 0..n {
-            let f = self.string_value("field name")?;
+            let f = self.name_value("field name", new)?;
             if new {
-                let f = self.intern(f);
                 self.field_names.push(f);
             }
         }
         if new {
-            let name = self.intern(name);
             self.classes.push(ClassDef {
                 name,
                 first,
@@ -773,6 +793,41 @@ impl<'de> Deserializer<'de> {
         }
         self.class_cursor += 1;
         Ok(())
+    }
+
+    /// A class or field name (a string), kept in `owned_names` when it cannot be
+    /// borrowed and `keep` is set.
+    #[inline]
+    fn name_value(&mut self, what: &'static str, keep: bool) -> Result<Name<'de>> {
+        let at = self.pos;
+        if let Some(&tag) = self.input.get(at) {
+            self.pos = at + 1;
+            if let Some(s) = self.ascii_str_in_run(tag) {
+                return Ok(Name::Borrowed(s));
+            }
+            self.pos = at;
+        }
+        self.name_value_slow(what, keep)
+    }
+
+    #[inline(never)]
+    fn name_value_slow(&mut self, what: &'static str, keep: bool) -> Result<Name<'de>> {
+        let at = self.pos;
+        let tag = self.byte()?;
+        if let Some(s) = self.ascii_str(tag) {
+            return Ok(Name::Borrowed(s));
+        }
+        match tag {
+            0x00..=0x1f | 0x30..=0x33 | BC_STRING | BC_STRING_CHUNK => {
+                let t = self.text_chunks(tag, at)?;
+                Ok(if keep {
+                    self.intern(t)
+                } else {
+                    Name::default()
+                })
+            }
+            _ => Err(self.unexpected(tag, at, what)),
+        }
     }
 
     fn intern(&mut self, t: Text<'de>) -> Name<'de> {
@@ -1240,6 +1295,20 @@ impl<'de> Deserializer<'de> {
         }
     }
 
+    /// `deserialize_str` past its fast path: any string form, a class definition in
+    /// front, or another value for the visitor to take or refuse.
+    fn str_tagged<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
+        let (tag, at) = self.next_tag()?;
+        match tag {
+            0x00..=0x1f | 0x30..=0x33 | BC_STRING | BC_STRING_CHUNK => match self.text(tag, at)? {
+                Text::Borrowed(s) => visitor.visit_borrowed_str(s),
+                Text::Owned(s) => visitor.visit_string(s),
+            }
+            .map_err(|e: Error| e.at(at)),
+            _ => self.any_tagged(tag, at, visitor),
+        }
+    }
+
     fn integer<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
         let (tag, at) = self.next_tag()?;
         match self.number(tag)? {
@@ -1687,16 +1756,17 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         self.deserialize_any(visitor)
     }
+    #[inline]
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (tag, at) = self.next_tag()?;
-        match tag {
-            0x00..=0x1f | 0x30..=0x33 | BC_STRING | BC_STRING_CHUNK => match self.text(tag, at)? {
-                Text::Borrowed(s) => visitor.visit_borrowed_str(s),
-                Text::Owned(s) => visitor.visit_string(s),
+        let at = self.pos;
+        if let Some(&tag) = self.input.get(at) {
+            self.pos = at + 1;
+            if let Some(s) = self.ascii_str_in_run(tag) {
+                return visitor.visit_borrowed_str(s).map_err(|e: Error| e.at(at));
             }
-            .map_err(|e: Error| e.at(at)),
-            _ => self.any_tagged(tag, at, visitor),
+            self.pos = at;
         }
+        self.str_tagged(visitor)
     }
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         self.deserialize_str(visitor)

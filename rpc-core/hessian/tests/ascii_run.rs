@@ -97,3 +97,34 @@ fn back_references_reread_strings_before_the_current_run() {
     assert_eq!(Vec::<String>::deserialize(&mut de).unwrap(), first);
     assert!(de.is_end());
 }
+
+#[test]
+fn class_and_field_names_outside_ascii_runs_decode() {
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(rename = "org.example.Ünïcode")]
+    struct Odd {
+        #[serde(rename = "naïve")]
+        naive: String,
+        plain: i32,
+        #[serde(rename = "中文")]
+        cjk: Vec<String>,
+    }
+    let odd = Odd {
+        naive: "ça va".into(),
+        plain: 7,
+        cjk: vec!["a".into(), "中".into()],
+    };
+    // Twice: the second object reuses the class definition.
+    let mut body = Vec::new();
+    let mut ser = Serializer::new(&mut body);
+    odd.serialize(&mut ser).unwrap();
+    odd.serialize(&mut ser).unwrap();
+    let mut de = Deserializer::new(&body);
+    assert_eq!(Odd::deserialize(&mut de).unwrap(), odd);
+    assert_eq!(Odd::deserialize(&mut de).unwrap(), odd);
+    assert!(de.is_end());
+    let mut de = Deserializer::new(&body);
+    let v = de.read_value().unwrap();
+    assert_eq!(v.class_name(), Some("org.example.Ünïcode"));
+    assert_eq!(v.field("中文").map(|_| ()), Some(()));
+}
