@@ -1030,8 +1030,7 @@ impl<'de> Deserializer<'de> {
                 };
                 let r = self.add_ref(at);
                 self.enter(at)?;
-                let mut entries =
-                    Vec::with_capacity(flat_map_entries(self.input, self.pos).unwrap_or(0));
+                let mut entries = Vec::with_capacity(self.flat_map_entries().unwrap_or(0));
                 while !self.at_end_marker()? {
                     let k = self.value()?;
                     let v = self.value()?;
@@ -1503,7 +1502,7 @@ impl<'de> de::MapAccess<'de> for MapAccess<'_, 'de> {
         if self.ended {
             return Some(0);
         }
-        flat_map_entries(self.de.input, self.de.pos)
+        self.de.flat_map_entries()
     }
 }
 
@@ -1535,48 +1534,61 @@ fn ascii_prefix(bytes: &[u8]) -> usize {
         .unwrap_or(chunks.remainder().len())
 }
 
-/// Number of entries of a map starting at `p` whose keys and values are all scalars
-/// or single-chunk ASCII strings (Dubbo's attachments, `Map<String, String>`), found
-/// without decoding: lets `HashMap` allocate once instead of growing. `None` (no
-/// hint) for anything else; looks at no more than 64 entries.
-fn flat_map_entries(input: &[u8], mut p: usize) -> Option<usize> {
-    let mut items = 0usize;
-    loop {
-        let tag = *input.get(p)?;
-        let len = match tag {
-            BC_END => return (items % 2 == 0).then_some(items / 2),
-            0x00..=0x1f => {
-                let n = usize::from(tag);
-                if !input.get(p + 1..p + 1 + n)?.is_ascii() {
-                    return None;
+impl Deserializer<'_> {
+    /// Number of entries of the map whose entries start at the current position, when
+    /// its keys and values are all scalars or single-chunk ASCII strings (Dubbo's
+    /// attachments, `Map<String, String>`), found without decoding: lets `HashMap`
+    /// allocate once instead of growing. `None` (no hint) for anything else; looks at
+    /// no more than 64 entries.
+    fn flat_map_entries(&self) -> Option<usize> {
+        let input = self.input;
+        let mut p = self.pos;
+        let mut items = 0usize;
+        loop {
+            let tag = *input.get(p)?;
+            let len = match tag {
+                BC_END => return (items % 2 == 0).then_some(items / 2),
+                0x00..=0x1f => {
+                    let n = usize::from(tag);
+                    if !self.is_ascii_span(p + 1, p + 1 + n) {
+                        return None;
+                    }
+                    1 + n
                 }
-                1 + n
-            }
-            0x30..=0x33 => {
-                let n = (usize::from(tag - 0x30) << 8) | usize::from(*input.get(p + 1)?);
-                if !input.get(p + 2..p + 2 + n)?.is_ascii() {
-                    return None;
+                0x30..=0x33 => {
+                    let n = (usize::from(tag - 0x30) << 8) | usize::from(*input.get(p + 1)?);
+                    if !self.is_ascii_span(p + 2, p + 2 + n) {
+                        return None;
+                    }
+                    2 + n
                 }
-                2 + n
+                BC_NULL
+                | BC_TRUE
+                | BC_FALSE
+                | 0x80..=0xbf
+                | 0xd8..=0xef
+                | BC_DOUBLE_ZERO
+                | BC_DOUBLE_ONE => 1,
+                0xc0..=0xcf | 0xf0..=0xff | BC_DOUBLE_BYTE => 2,
+                0xd0..=0xd7 | 0x38..=0x3f | BC_DOUBLE_SHORT => 3,
+                BC_INT | BC_LONG_INT | BC_DOUBLE_MILL | BC_DATE_MINUTE => 5,
+                BC_LONG | BC_DOUBLE | BC_DATE => 9,
+                _ => return None,
+            };
+            p += len;
+            items += 1;
+            if items > 128 {
+                return None;
             }
-            BC_NULL
-            | BC_TRUE
-            | BC_FALSE
-            | 0x80..=0xbf
-            | 0xd8..=0xef
-            | BC_DOUBLE_ZERO
-            | BC_DOUBLE_ONE => 1,
-            0xc0..=0xcf | 0xf0..=0xff | BC_DOUBLE_BYTE => 2,
-            0xd0..=0xd7 | 0x38..=0x3f | BC_DOUBLE_SHORT => 3,
-            BC_INT | BC_LONG_INT | BC_DOUBLE_MILL | BC_DATE_MINUTE => 5,
-            BC_LONG | BC_DOUBLE | BC_DATE => 9,
-            _ => return None,
-        };
-        p += len;
-        items += 1;
-        if items > 128 {
-            return None;
         }
+    }
+
+    /// True when the input bytes `start..end` are all there and all ASCII (looked up
+    /// in the current ASCII run first).
+    #[inline]
+    fn is_ascii_span(&self, start: usize, end: usize) -> bool {
+        (start >= self.ascii_at && end <= self.ascii_at + self.ascii.len())
+            || self.input.get(start..end).is_some_and(<[u8]>::is_ascii)
     }
 }
 
