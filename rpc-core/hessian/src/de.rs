@@ -1221,10 +1221,10 @@ impl<'de> Deserializer<'de> {
         let def = self.object_def(tag)?;
         let r = self.add_ref(at);
         self.enter(at)?;
-        let n = self.classes.get(def).len;
+        let ClassDef { first, len: n, .. } = self.classes.get(def);
         let mut acc = ObjectAccess {
             de: self,
-            def,
+            first,
             i: 0,
             n,
             value_pending: false,
@@ -1594,7 +1594,8 @@ impl Deserializer<'_> {
 
 struct ObjectAccess<'a, 'de> {
     de: &'a mut Deserializer<'de>,
-    def: usize,
+    /// The class definition's first field in `field_names`.
+    first: usize,
     i: usize,
     n: usize,
     value_pending: bool,
@@ -1626,11 +1627,7 @@ impl<'de> de::MapAccess<'de> for ObjectAccess<'_, 'de> {
             return Ok(None);
         }
         let at = self.de.pos;
-        let r = match self
-            .de
-            .field_names
-            .get(self.de.classes.get(self.def).first + self.i)
-        {
+        let r = match self.de.field_names.get(self.first + self.i) {
             Name::Borrowed(name) => {
                 seed.deserialize(de::value::BorrowedStrDeserializer::<Error>::new(name))
             }
