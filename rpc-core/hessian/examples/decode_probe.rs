@@ -1,11 +1,15 @@
-//! Instruction-count probe for the typed decode path: decodes the body of
-//! `benches/codec.rs` (same types, same `decode`) `N` times, so that
+//! Instruction-count probe for the decode paths of `benches/codec.rs`: decodes the
+//! bench's body (same types, same `decode` functions) `N` times, so that
 //! `valgrind --tool=callgrind` gives a load-independent cost per decode.
 //!
 //! ```text
 //! cargo build --release -p dubbo-hessian2 --example decode_probe
-//! valgrind --tool=callgrind --callgrind-out-file=cg.out target/release/examples/decode_probe 20000
-//! callgrind_annotate cg.out | head -40   # total Ir / N = Ir per decode
+//! # MODE: typed (the bench's `decode`, default), zero-copy (`decode_borrowed`) or value
+//! for n in 1000 11000; do
+//!   valgrind --tool=callgrind --callgrind-out-file=cg.$n target/release/examples/decode_probe $n MODE
+//! done
+//! # Ir per decode = (total Ir of cg.11000 - total Ir of cg.1000) / 10000 (setup cancels
+//! # out); `calls=` lines to malloc in the two files give the mallocs per decode the same way.
 //! ```
 //!
 //! Run without valgrind it prints the body length and the number of decodes.
@@ -152,11 +156,60 @@ fn decode(body: &[u8]) -> Request<'_> {
     }
 }
 
+/// The same POJO with every string borrowed from the body (zero-copy).
+#[derive(Debug, Deserialize)]
+#[serde(rename = "org.example.User")]
+#[allow(dead_code)]
+struct UserRef<'a> {
+    #[serde(borrow)]
+    tags: Vec<&'a str>,
+    #[serde(borrow)]
+    props: HashMap<&'a str, &'a str>,
+    #[serde(borrow)]
+    address: AddressRef<'a>,
+    status: Status,
+    created: Date,
+    phone: Option<&'a str>,
+    email: Option<&'a str>,
+    vip: bool,
+    balance: f64,
+    score: f64,
+    level: i32,
+    age: i32,
+    id: i64,
+    name: &'a str,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "org.example.Address")]
+#[allow(dead_code)]
+struct AddressRef<'a> {
+    zip: &'a str,
+    city: &'a str,
+    street: &'a str,
+}
+
+#[inline(never)]
+fn decode_borrowed(body: &[u8]) -> (Vec<&str>, UserRef<'_>, HashMap<&str, &str>) {
+    let mut de = Deserializer::new(body);
+    let head: Vec<&str> = (0..7)
+        .map(|_| <&str>::deserialize(&mut de).unwrap())
+        .collect();
+    let user = UserRef::deserialize(&mut de).unwrap();
+    let att = HashMap::deserialize(&mut de).unwrap();
+    (head, user, att)
+}
+
+#[inline(never)]
+fn decode_value(body: &[u8]) -> Vec<dubbo_hessian2::Value> {
+    let mut de = Deserializer::new(body);
+    (0..9).map(|_| de.read_value().unwrap()).collect()
+}
+
 fn main() {
-    let n: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(20_000);
+    let mut args = std::env::args().skip(1);
+    let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(20_000);
+    let mode = args.next().unwrap_or_else(|| "typed".into());
     let user = sample_user();
     let att = attachments();
     let mut body = Vec::new();
@@ -164,8 +217,11 @@ fn main() {
     let r = decode(&body);
     assert_eq!(r.user, user);
     assert_eq!(r.attachments, att);
-    for _ in 0..n {
-        black_box(decode(black_box(&body)));
+    match mode.as_str() {
+        "typed" => (0..n).for_each(|_| drop(black_box(decode(black_box(&body))))),
+        "zero-copy" => (0..n).for_each(|_| drop(black_box(decode_borrowed(black_box(&body))))),
+        "value" => (0..n).for_each(|_| drop(black_box(decode_value(black_box(&body))))),
+        _ => panic!("mode: typed, zero-copy or value"),
     }
-    println!("{} bytes, {n} decodes", body.len());
+    println!("{} bytes, {n} {mode} decodes", body.len());
 }
