@@ -12,6 +12,10 @@
 //! - Nesting is bounded by [`Limits::max_depth`]; string and binary chunk chains and
 //!   class definitions are read iteratively, so no input can overflow the stack.
 //! - No allocation is sized from a length prefix beyond the bytes that remain.
+//! - Short ASCII strings (what Java sends for names, versions and most values) are
+//!   sliced out of a run of ASCII input bytes validated once as a `str`, found at most
+//!   `ASCII_WINDOW` bytes past the string that needed it, instead of being validated
+//!   one by one; any other string takes the general reader.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
