@@ -272,19 +272,19 @@ impl<'de> Deserializer<'de> {
     }
 
     /// Consumes the next value if it is a string written as one short chunk of ASCII
-    /// characters (as Java writes names, versions and descriptors), and returns its bytes,
-    /// which are then valid UTF-8. Otherwise consumes nothing and returns `None`: the caller
-    /// reads the value the general way. Lets a caller match such strings against names it
-    /// knows before paying for UTF-8 validation.
-    pub fn next_ascii_str(&mut self) -> Option<&'de [u8]> {
+    /// characters (as Java writes names, versions and descriptors), and returns it,
+    /// borrowed. Otherwise consumes nothing and returns `None`: the caller reads the value
+    /// the general way, which gives the same string for this form. Skips serde's visitor
+    /// and the chunk loop.
+    pub fn next_ascii_str(&mut self) -> Option<&'de str> {
         let at = self.pos;
         let tag = *self.input.get(at)?;
         self.pos = at + 1;
-        let bytes = self.ascii_text(tag);
-        if bytes.is_none() {
+        let s = self.ascii_str(tag);
+        if s.is_none() {
             self.pos = at;
         }
-        bytes
+        s
     }
 
     /// Looks up `keys` in the map that is the next value, reading it to its end: for

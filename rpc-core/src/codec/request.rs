@@ -123,15 +123,7 @@ pub fn decode_request_head(body: &[u8]) -> Result<RequestHead<'_>, dubbo_hessian
 /// nothing, for any other value. The general path would borrow such a string as well, so
 /// both give the same result; this one skips serde's visitor and the chunk loop.
 fn ascii_str<'a>(de: &mut Deserializer<'a>) -> Option<Cow<'a, str>> {
-    let bytes = de.next_ascii_str()?;
-    // The versions Java sends on every call are taken as they are; other strings are
-    // validated (ASCII always is valid UTF-8, so this never fails).
-    match bytes {
-        b"2.0.2" => Some("2.0.2"),
-        b"0.0.0" => Some("0.0.0"),
-        _ => std::str::from_utf8(bytes).ok(),
-    }
-    .map(Cow::Borrowed)
+    de.next_ascii_str().map(Cow::Borrowed)
 }
 
 /// A string decoded as serde's `String` decodes it (from a string, or a binary holding
