@@ -22,7 +22,7 @@ fn short_ascii_strings_are_taken_and_end_where_reading_ends() {
         let mut input = encoded(&s);
         input.push(b'N');
         let mut fast = Deserializer::new(&input);
-        assert_eq!(fast.next_ascii_str(), Some(&*s), "{s:?}");
+        assert_eq!(fast.next_ascii_str(), Some(s), "{s:?}");
         let mut general = Deserializer::new(&input);
         assert_eq!(String::deserialize(&mut general).unwrap(), s);
         assert_eq!(fast.position(), general.position());
