@@ -321,6 +321,18 @@ mod tests {
             .unwrap()
     }
 
+    /// What `a` sends with `winning` added, decoded back.
+    fn on_the_wire(a: &Attachments, winning: &SharedAttachments) -> Attachments {
+        let mut out = Vec::new();
+        a.encode_with(&mut Serializer::new(&mut out), Some(winning))
+            .unwrap();
+        Attachments::from_value(
+            dubbo_hessian2::Deserializer::new(&out)
+                .read_value()
+                .unwrap(),
+        )
+    }
+
     fn standard() -> SharedAttachments {
         SharedAttachments::new([("path", "a.B"), ("remote.application", "app")])
     }
@@ -368,14 +380,7 @@ mod tests {
         a.insert_str("k", "v");
         a.extend_shared(&SharedAttachments::new([("timeout", "8"), ("x", "y")]));
         let winning = SharedAttachments::new([("timeout", "1000")]);
-        let mut out = Vec::new();
-        a.encode_with(&mut Serializer::new(&mut out), Some(&winning))
-            .unwrap();
-        let wire = Attachments::from_value(
-            dubbo_hessian2::Deserializer::new(&out)
-                .read_value()
-                .unwrap(),
-        );
+        let wire = on_the_wire(&a, &winning);
         assert_eq!(wire.get_str("timeout"), Some("1000"));
         assert_eq!(
             (wire.get_str("k"), wire.get_str("x")),
@@ -390,14 +395,7 @@ mod tests {
         let mut a = Attachments::new();
         a.extend_shared(&SharedAttachments::new([("dubbo", "2.0.2")]));
         let winning = SharedAttachments::new([("path", "a.B")]);
-        let mut out = Vec::new();
-        a.encode_with(&mut Serializer::new(&mut out), Some(&winning))
-            .unwrap();
-        let wire = Attachments::from_value(
-            dubbo_hessian2::Deserializer::new(&out)
-                .read_value()
-                .unwrap(),
-        );
+        let wire = on_the_wire(&a, &winning);
         assert_eq!(
             (wire.get_str("dubbo"), wire.get_str("path")),
             (Some("2.0.2"), Some("a.B"))
