@@ -100,7 +100,7 @@ impl Client {
         &self,
         method_index: usize,
         args: EncodedArgs,
-    ) -> impl Future<Output = Result<R, RpcError>> + Send + use<'_, R> {
+    ) -> DecodeFuture<'_, R> {
         self.call_with(method_index, args, Attachments::new())
     }
 
@@ -110,33 +110,26 @@ impl Client {
         method_index: usize,
         args: EncodedArgs,
         attachments: Attachments,
-    ) -> impl Future<Output = Result<R, RpcError>> + Send + use<'_, R> {
+    ) -> DecodeFuture<'_, R> {
         DecodeFuture {
-            response: self.invoke_future(method_index, args, attachments),
+            response: self.invoke(method_index, args, attachments),
             _decoded: PhantomData,
         }
     }
 
-    /// Runs one call through the stack and returns the undecoded response.
+    /// Runs one call through the stack and returns the undecoded response. Nothing is sent
+    /// before the future is polled.
     pub fn invoke(
         &self,
         method_index: usize,
         args: EncodedArgs,
         attachments: Attachments,
-    ) -> impl Future<Output = Result<DecodedResponse, RpcError>> + Send + '_ {
-        self.invoke_future(method_index, args, attachments)
-    }
-
-    /// The invocation is made here, before the future: only a pointer to the request moves
-    /// with the future, not the arguments and attachments. The future is a named type rather
-    /// than an `async fn`, which would hold the invocation twice (as its argument and in the
-    /// stack's future); copying large futures on every call was a measurable part of it.
-    fn invoke_future(
-        &self,
-        method_index: usize,
-        args: EncodedArgs,
-        attachments: Attachments,
     ) -> InvokeFuture<'_> {
+        // The invocation is made here, before the future, so that only a pointer to the
+        // request moves with the future, not the arguments and attachments; and the future
+        // is a named type rather than an `async fn`, which would hold the invocation twice
+        // (as its argument and in the stack's future). Copying large futures on every call
+        // was a measurable part of it.
         let state = if method_index < self.target.descriptor.methods.len() {
             let invocation = Invocation::new(self.target.clone(), method_index, args, attachments);
             InvokeState::Ready {
@@ -159,8 +152,10 @@ impl Client {
 }
 
 pin_project_lite::pin_project! {
-    /// The future of [`Client::invoke`].
-    struct InvokeFuture<'a> {
+    /// The future of [`Client::invoke`]: the call through the stack, with a timeout error
+    /// named after the method.
+    #[must_use = "futures do nothing unless polled"]
+    pub struct InvokeFuture<'a> {
         client: &'a Client,
         method_index: usize,
         #[pin]
@@ -224,8 +219,10 @@ impl Future for InvokeFuture<'_> {
 }
 
 pin_project_lite::pin_project! {
-    /// The future of [`Client::call_with`]: the call, then the result decoded as `R`.
-    struct DecodeFuture<'a, R> {
+    /// The future of [`Client::call`] and [`Client::call_with`]: the call, then the result
+    /// decoded as `R`.
+    #[must_use = "futures do nothing unless polled"]
+    pub struct DecodeFuture<'a, R> {
         #[pin]
         response: InvokeFuture<'a>,
         _decoded: PhantomData<fn() -> R>,
