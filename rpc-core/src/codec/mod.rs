@@ -13,12 +13,14 @@ pub mod body;
 mod error;
 pub mod header;
 pub mod request;
+mod scratch;
 
 use bytes::{Buf, Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
 pub use self::error::CodecError;
 pub use self::header::{Header, HEADER_LEN};
+pub(crate) use self::scratch::with_scratch;
 
 /// The default frame limit: Dubbo's `payload` default of 8 MiB.
 pub const DEFAULT_MAX_FRAME_LEN: usize = 8 * 1024 * 1024;

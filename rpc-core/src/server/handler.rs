@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::attachments::Attachments;
 use crate::codec::body;
 use crate::codec::request::RequestAttachments;
+use crate::codec::with_scratch;
 use crate::error::{JavaException, RpcError};
 use crate::service::ServiceDescriptor;
 use crate::status::StatusCode;
@@ -176,33 +177,13 @@ impl<'a> ArgsDecoder<'a> {
 const SMALL_BODY: usize = 1024;
 /// Size of each buffer of the reply arena.
 const ARENA_CHUNK: usize = 16 * 1024;
-/// The scratch buffer is given up when a reply has grown it past this.
-const KEEP_SCRATCH: usize = 64 * 1024;
 
 thread_local! {
-    /// Where replies are encoded, reused from call to call.
-    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     /// Small reply bodies are cut from this buffer: two allocations and two frees per
     /// reply (the body's `Vec` and the header `Bytes` adds to a `Vec` whose length is not
     /// its capacity) become a copy of a few dozen bytes. A buffer is freed once the replies
     /// cut from it are gone.
     static ARENA: RefCell<BytesMut> = RefCell::new(BytesMut::new());
-}
-
-/// Runs `encode` on the thread's empty scratch buffer (or on a new one, should an encoder
-/// reply from inside another's `Serialize`).
-fn with_scratch<R>(encode: impl FnOnce(&mut Vec<u8>) -> R) -> R {
-    SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
-        Ok(mut buf) => {
-            buf.clear();
-            let result = encode(&mut buf);
-            if buf.capacity() > KEEP_SCRATCH {
-                *buf = Vec::new();
-            }
-            result
-        }
-        Err(_) => encode(&mut Vec::new()),
-    })
 }
 
 /// The bytes of an encoded body, taking a large one's buffer as it is.

@@ -1,7 +1,6 @@
 //! The consumer's side of a connection: one multiplexed TCP connection per provider address,
 //! a request-id table, heartbeats after 60 s without reads, and reconnection with backoff.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -19,7 +18,7 @@ use tokio_util::codec::Decoder;
 use crate::codec::body;
 use crate::codec::header::{FLAG_EVENT, FLAG_REQUEST, FLAG_TWO_WAY, HESSIAN2};
 use crate::codec::HEADER_LEN;
-use crate::codec::{write_frame, Decoded, DubboCodec, Frame, Header};
+use crate::codec::{with_scratch, write_frame, Decoded, DubboCodec, Frame, Header};
 use crate::error::RpcError;
 use crate::status::StatusCode;
 use crate::transport::outbox::{self, Outbox, Refused};
@@ -155,15 +154,6 @@ impl Drop for Connection {
     }
 }
 
-thread_local! {
-    /// Where a caller encodes its frame before copying it to the outbox: one buffer per
-    /// thread, reused, instead of an allocation per call.
-    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-}
-
-/// A scratch buffer larger than this is given back after use.
-const KEEP_SCRATCH: usize = 64 * 1024;
-
 impl Connection {
     /// Connects to `addr` (`host:port`).
     pub async fn connect(addr: &str, config: &ConnectionConfig) -> Result<Connection, RpcError> {
@@ -249,12 +239,10 @@ impl Connection {
         timeout: Option<Duration>,
         encode: impl FnOnce(&mut Vec<u8>) -> Result<(), RpcError>,
     ) -> Result<PendingResponse, RpcError> {
-        SCRATCH.with(|scratch| {
-            let mut frame = scratch.borrow_mut();
-            frame.clear();
+        // The frame is encoded in the thread's scratch buffer, then copied to the outbox.
+        with_scratch(|frame| {
             frame.resize(HEADER_LEN, 0);
-            let encoded = encode(&mut frame);
-            let result = encoded.and_then(|()| {
+            encode(frame).and_then(|()| {
                 let body_len = frame.len() - HEADER_LEN;
                 // The header has 32 bits for the length, whatever the configured limit.
                 let limit = max_body.min(u32::MAX as usize);
@@ -268,13 +256,9 @@ impl Connection {
                 Header::request(id, body_len as u32).write(&mut &mut frame[..HEADER_LEN]);
                 // Registered before it is sent: the response may come back at once.
                 let response = self.register(id, timeout);
-                self.queue(&frame)?;
+                self.queue(frame)?;
                 Ok(response)
-            });
-            if frame.capacity() > KEEP_SCRATCH {
-                *frame = Vec::new();
-            }
-            result
+            })
         })
     }
 
