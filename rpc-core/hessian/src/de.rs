@@ -277,10 +277,17 @@ impl<'de> Deserializer<'de> {
     /// the general way, which gives the same string for this form. Skips serde's visitor
     /// and the chunk loop.
     pub fn next_ascii_str(&mut self) -> Option<&'de str> {
+        self.next_with(Self::ascii_str)
+    }
+
+    /// Reads the next value with `read`, given its tag, when it is a string `read` takes;
+    /// otherwise consumes nothing.
+    #[inline(always)]
+    fn next_with(&mut self, read: fn(&mut Self, u8) -> Option<&'de str>) -> Option<&'de str> {
         let at = self.pos;
         let tag = *self.input.get(at)?;
         self.pos = at + 1;
-        let s = self.ascii_str(tag);
+        let s = read(self, tag);
         if s.is_none() {
             self.pos = at;
         }
@@ -346,9 +353,6 @@ impl<'de> Deserializer<'de> {
         let (tag, at) = self.next_tag()?;
         match tag {
             0x00..=0x1f | 0x30..=0x33 | BC_STRING | BC_STRING_CHUNK => {
-                if let Some(bytes) = self.ascii_text(tag) {
-                    return Ok(Some(Cow::Borrowed(bytes)));
-                }
                 Ok(Some(match self.text(tag, at)? {
                     Text::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
                     Text::Owned(s) => Cow::Owned(s.into_bytes()),
@@ -618,12 +622,6 @@ impl<'de> Deserializer<'de> {
         run.get(..end - start)
     }
 
-    /// [`ascii_str`](Self::ascii_str) as bytes.
-    #[inline]
-    fn ascii_text(&mut self, tag: u8) -> Option<&'de [u8]> {
-        self.ascii_str(tag).map(str::as_bytes)
-    }
-
     /// Reads a string whose first chunk tag (already consumed) is `tag`.
     #[inline]
     fn text(&mut self, tag: u8, at: usize) -> Result<Text<'de>> {
@@ -803,35 +801,18 @@ impl<'de> Deserializer<'de> {
     /// borrowed and `keep` is set.
     #[inline]
     fn name_value(&mut self, what: &'static str, keep: bool) -> Result<Name<'de>> {
-        let at = self.pos;
-        if let Some(&tag) = self.input.get(at) {
-            self.pos = at + 1;
-            if let Some(s) = self.ascii_str_in_run(tag) {
-                return Ok(Name::Borrowed(s));
-            }
-            self.pos = at;
+        match self.next_with(Self::ascii_str_in_run) {
+            Some(s) => Ok(Name::Borrowed(s)),
+            None => self.name_value_slow(what, keep),
         }
-        self.name_value_slow(what, keep)
     }
 
     #[inline(never)]
     fn name_value_slow(&mut self, what: &'static str, keep: bool) -> Result<Name<'de>> {
-        let at = self.pos;
-        let tag = self.byte()?;
-        if let Some(s) = self.ascii_str(tag) {
-            return Ok(Name::Borrowed(s));
-        }
-        match tag {
-            0x00..=0x1f | 0x30..=0x33 | BC_STRING | BC_STRING_CHUNK => {
-                let t = self.text_chunks(tag, at)?;
-                Ok(if keep {
-                    self.intern(t)
-                } else {
-                    Name::default()
-                })
-            }
-            _ => Err(self.unexpected(tag, at, what)),
-        }
+        Ok(match self.string_value(what)? {
+            Text::Owned(_) if !keep => Name::default(),
+            t => self.intern(t),
+        })
     }
 
     fn intern(&mut self, t: Text<'de>) -> Name<'de> {
@@ -1088,8 +1069,11 @@ impl<'de> Deserializer<'de> {
                 self.take(4)?;
             }
             0x00..=0x1f | 0x30..=0x33 | BC_STRING | BC_STRING_CHUNK => {
-                if self.ascii_text(tag).is_none() {
-                    self.skip_text(tag, at)?;
+                // Skipping only needs to know the string is one chunk of ASCII (one byte a
+                // unit): no run is validated for it.
+                match self.short_span(tag) {
+                    Some((start, end)) if self.is_ascii_span(start, end) => self.pos = end,
+                    _ => self.skip_text(tag, at)?,
                 }
             }
             0x20..=0x2f | 0x34..=0x37 | BC_BINARY | BC_BINARY_CHUNK => {
@@ -1772,14 +1756,10 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     #[inline]
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         let at = self.pos;
-        if let Some(&tag) = self.input.get(at) {
-            self.pos = at + 1;
-            if let Some(s) = self.ascii_str_in_run(tag) {
-                return visitor.visit_borrowed_str(s).map_err(|e: Error| e.at(at));
-            }
-            self.pos = at;
+        match self.next_with(Deserializer::ascii_str_in_run) {
+            Some(s) => visitor.visit_borrowed_str(s).map_err(|e: Error| e.at(at)),
+            None => self.str_tagged(visitor),
         }
-        self.str_tagged(visitor)
     }
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         self.deserialize_str(visitor)
