@@ -271,8 +271,8 @@ impl Attachments {
 
     /// Whether `key` of shared set `index` is overridden by an own entry or an earlier set.
     fn shadowed(&self, index: usize, key: &str) -> bool {
-        // Sliced rather than `shared().take(index)`: on the consumer's path (no own
-        // entries, the first set) this is two empty scans, cheap enough to run per key.
+        // Sliced rather than `shared().take(index)`: cheaper per key, and `encode_with`
+        // asks per key of a set whose key bits meet those before it.
         self.entries.iter().any(|(k, _)| k == key)
             || self.shared[..index]
                 .iter()

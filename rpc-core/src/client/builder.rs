@@ -149,9 +149,9 @@ impl ClientBuilder {
 
     /// Opens `n` connections of this client's own to each provider and spreads calls over
     /// them in turn, 128 consecutive calls each, so that calls started together leave in one
-    /// write (Java's `connections`, which alternates on every call); 0 shares one connection per address with every
-    /// client of the process (the default, unless a provider's URL says `connections`). The
-    /// client parameter `connections` sets the same.
+    /// write (Java's `connections`, which alternates on every call); 0 shares one connection
+    /// per address with every client of the process (the default, unless a provider's URL
+    /// says `connections`). The client parameter `connections` sets the same.
     pub fn connections(mut self, n: u32) -> Self {
         self.connection.connections = Some(n);
         self

@@ -74,9 +74,8 @@ where
     type Error = RpcError;
     type Future = ClusterFuture<S>;
 
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), RpcError>> {
-        // Each attempt readies `inner` itself before calling it.
-        Poll::Ready(Ok(()))
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), RpcError>> {
+        (&*self).poll_ready(cx)
     }
 
     fn call(&mut self, invocation: Invocation) -> Self::Future {

@@ -130,7 +130,7 @@ pub fn write_frame(header: &Header, body: &[u8], dst: &mut BytesMut) {
         body_len: body.len() as u32,
         ..*header
     };
-    dst.extend_from_slice(&header.to_bytes());
+    header.write(dst);
     dst.extend_from_slice(body);
 }
 
